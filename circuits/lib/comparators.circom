@@ -1,0 +1,61 @@
+pragma circom 2.1.6;
+
+include "circomlib/circuits/bitify.circom";
+
+/*
+ * RangeCheck(n)
+ * Inputs:        in
+ * Parameters:    n, the bit width (n <= 252)
+ * Functionality: constrains 0 <= in < 2^n as an integer (no field wrap-around).
+ */
+template RangeCheck(n) {
+    assert(n <= 252);
+    signal input in;
+    component bits = Num2Bits(n);
+    bits.in <== in;
+}
+
+/*
+ * SafeLessThan(n)
+ * Inputs:        in[2]
+ * Outputs:       out = 1 if in[0] < in[1], else 0
+ * Parameters:    n, the bit width of both operands (n <= 252)
+ * Functionality: zk-kit's SafeLessThan: both operands go through Num2Bits(n), so a value
+ *                that wrapped around the field (or exceeds n bits) cannot satisfy it.
+ * Notes:         callers constrain `out === 1` (never leave it for the prover to choose).
+ */
+template SafeLessThan(n) {
+    assert(n <= 252);
+    signal input in[2];
+    signal output out;
+
+    component a = Num2Bits(n);
+    a.in <== in[0];
+    component b = Num2Bits(n);
+    b.in <== in[1];
+
+    component diff = Num2Bits(n + 1);
+    diff.in <== in[0] + (1 << n) - in[1];
+    out <== 1 - diff.out[n];
+}
+
+/*
+ * SafeLessEqThan(n)
+ * Inputs:        in[2]
+ * Outputs:       out = 1 if in[0] <= in[1], else 0
+ * Parameters:    n, the bit width of both operands (n <= 251)
+ * Functionality: in[0] < in[1] + 1, with both operands range-checked to n bits.
+ */
+template SafeLessEqThan(n) {
+    assert(n <= 251);
+    signal input in[2];
+    signal output out;
+
+    component b = Num2Bits(n);
+    b.in <== in[1];
+
+    component lt = SafeLessThan(n + 1);
+    lt.in[0] <== in[0];
+    lt.in[1] <== in[1] + 1;
+    out <== lt.out;
+}
