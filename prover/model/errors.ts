@@ -1,0 +1,25 @@
+/** What callers of the model (prover CLI, daemon, tests) must tell apart. */
+export enum ModelErrorCode {
+  OutOfRange = "OUT_OF_RANGE",
+  BadShape = "BAD_SHAPE",
+  ReduceTooLarge = "REDUCE_TOO_LARGE",
+  SideFlip = "SIDE_FLIP",
+  MarginBreached = "MARGIN_BREACHED",
+  NegativeEquity = "NEGATIVE_EQUITY",
+}
+
+export class ModelError extends Error {
+  constructor(
+    readonly code: ModelErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ModelError";
+  }
+}
+
+export function requireRange(name: string, value: bigint, bits: number): void {
+  if (value < 0n || value >= 1n << BigInt(bits)) {
+    throw new ModelError(ModelErrorCode.OutOfRange, `${name} = ${value} is outside [0, 2^${bits})`);
+  }
+}

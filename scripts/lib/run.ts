@@ -1,0 +1,33 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { ROOT } from "./circuits";
+
+const SNARKJS = path.join(ROOT, "node_modules", "snarkjs", "build", "cli.cjs");
+const CIRCOM = path.join(ROOT, "node_modules", "circom2", "cli.js");
+
+/** Runs a command from the repository root with its output shown; throws on failure. */
+export function run(cmd: string, args: string[], opts: { quiet?: boolean } = {}): string {
+  const res = spawnSync(cmd, args, {
+    cwd: ROOT,
+    stdio: opts.quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    encoding: "utf8",
+  });
+  if (res.status !== 0) {
+    const detail = opts.quiet ? `\n${res.stdout ?? ""}${res.stderr ?? ""}` : "";
+    throw new Error(`${path.basename(cmd)} ${args.join(" ")} failed (exit ${res.status})${detail}`);
+  }
+  return res.stdout ?? "";
+}
+
+export function snarkjs(args: string[], opts: { quiet?: boolean } = {}): string {
+  return run(process.execPath, [SNARKJS, ...args], opts);
+}
+
+/** circom2 (Circom 2.2.3 in WebAssembly) only opens paths relative to the working directory. */
+export function circom(args: string[], opts: { quiet?: boolean } = {}): string {
+  return run(process.execPath, [CIRCOM, ...args.map((a) => (path.isAbsolute(a) ? path.relative(ROOT, a) : a))], opts);
+}
+
+export function step(msg: string): void {
+  console.log(`[build] ${new Date().toISOString().slice(11, 19)} ${msg}`);
+}
