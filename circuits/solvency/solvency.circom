@@ -9,8 +9,8 @@ include "../lib/position.circom";
  * Solvency(M): statement 1, maintenance margin.
  * Inputs (public):  commitment     position commitment C stored on chain
  *                   value          collateral value V, computed on chain (value units, 1e-18 quote)
- *                   snapshotHash   Poseidon(context, price[0..M), ratio[0..M)), pinned by the contract
- *                                  when the challenge is made (or the proof is requested)
+ *                   snapshotHash   Poseidon(context, Poseidon(price[0..M)), Poseidon(ratio[0..M))),
+ *                                  pinned by the contract when the challenge is made (or in prove())
  * Inputs (private): salt, size[M], side[M], cost[M]   the opening of C
  *                   context, price[M], ratio[M]       the preimage of snapshotHash
  * Outputs:          none
@@ -20,8 +20,10 @@ include "../lib/position.circom";
  * Notes:            NOTE: the contract computes snapshotHash from its own storage: context = keccak(chainId,
  *                   registry, account, challenge id) mod p, the oracle prices it pinned, and its
  *                   maintenance ratios. Hashing them into one public input is what keeps respond()
- *                   near 230k gas: each Groth16 public input costs about 6.6k gas to verify, and the
- *                   challenger pays for the hash when pinning the snapshot.
+ *                   cheap: each Groth16 public input costs about 6.6k gas to verify, and the challenger
+ *                   pays for the hash when pinning the snapshot. The two-level shape lets the contract
+ *                   use poseidon-solidity (at most 5 inputs per hash) and store the ratios' hash when
+ *                   governance sets them.
  *                   NOTE: the verifier checks every public signal is below p.
  */
 template Solvency(M) {
@@ -59,12 +61,14 @@ template Solvency(M) {
     ratioRange.ratio <== ratio;
 
     // Check (4): context, prices and ratios are the ones the contract pinned
-    component snapshot = HashFields(1 + 2 * M);
-    snapshot.in[0] <== context;
-    for (var j = 0; j < M; j++) {
-        snapshot.in[1 + j] <== price[j];
-        snapshot.in[1 + M + j] <== ratio[j];
-    }
+    component pricesHash = HashFields(M);
+    pricesHash.in <== price;
+    component ratiosHash = HashFields(M);
+    ratiosHash.in <== ratio;
+    component snapshot = Poseidon(3);
+    snapshot.inputs[0] <== context;
+    snapshot.inputs[1] <== pricesHash.out;
+    snapshot.inputs[2] <== ratiosHash.out;
     snapshot.out === snapshotHash;
 
     // Check (5): equity >= maintenance requirement

@@ -14,8 +14,13 @@ export function contextOf(chainId: bigint, registry: string, account: string, id
   return BigInt(keccak256(encoded)) % FIELD_MODULUS;
 }
 
-/** Solvency's snapshotHash = Poseidon(context, price_1..price_M, ratio_1..ratio_M). */
+/** Poseidon over a list of prices or ratios (the registry stores the ratios' hash when they are set). */
+export function listHash(values: readonly bigint[]): bigint {
+  return hashFields(values);
+}
+
+/** Solvency's snapshotHash = Poseidon(context, Poseidon(price_1..price_M), Poseidon(ratio_1..ratio_M)). */
 export function snapshotHash(context: bigint, prices: readonly bigint[], ratios: readonly bigint[]): bigint {
   if (prices.length !== ratios.length) throw new RangeError("prices and ratios differ in length");
-  return hashFields([context, ...prices, ...ratios]);
+  return hashFields([context, listHash(prices), listHash(ratios)]);
 }

@@ -9,8 +9,10 @@ const CIRCOM = path.join(ROOT, "node_modules", "circom2", "cli.js");
 export function run(cmd: string, args: string[], opts: { quiet?: boolean } = {}): string {
   const res = spawnSync(cmd, args, {
     cwd: ROOT,
-    stdio: opts.quiet ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"],
+    // progress goes to stderr, so `npm run bench` prints only figures on stdout
+    stdio: opts.quiet ? ["ignore", "pipe", "pipe"] : ["ignore", process.stderr, process.stderr],
     encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
   });
   if (res.status !== 0) {
     const detail = opts.quiet ? `\n${res.stdout ?? ""}${res.stderr ?? ""}` : "";
@@ -29,5 +31,5 @@ export function circom(args: string[], opts: { quiet?: boolean } = {}): string {
 }
 
 export function step(msg: string): void {
-  console.log(`[build] ${new Date().toISOString().slice(11, 19)} ${msg}`);
+  console.error(`[build] ${new Date().toISOString().slice(11, 19)} ${msg}`);
 }

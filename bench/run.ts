@@ -1,0 +1,49 @@
+/**
+ * npm run bench: prints one figure per line, `name: value unit` (medians of several runs unless a
+ * section says otherwise), and nothing else on stdout; progress goes to stderr.
+ *
+ * Sections are registered below; a new one (contract gas, keeper, prover latency, ...) is a module
+ * exporting `async function xxxFigures(): Promise<Figure[]>` plus one entry in SECTIONS.
+ * Environment: BENCH_SKIP_SETUP=1 skips the clean-setup timing (minutes).
+ */
+import { circuitFigures } from "./circuits";
+import { type Section, formatFigure, progress } from "./lib/figures";
+import { setupFigures } from "./setup";
+
+const SECTIONS: readonly Section[] = [
+  { name: "circuits", run: circuitFigures },
+  {
+    name: "setup",
+    skip: () => (process.env.BENCH_SKIP_SETUP === "1" ? "BENCH_SKIP_SETUP=1" : undefined),
+    run: setupFigures,
+  },
+];
+
+async function main(): Promise<void> {
+  // Anything a library logs must not mix with the figures: route console.log/info to stderr.
+  console.log = console.error;
+  console.info = console.error;
+  for (const section of SECTIONS) {
+    const reason = section.skip?.();
+    if (reason !== undefined) {
+      progress(`${section.name}: skipped (${reason})`);
+      continue;
+    }
+    progress(`${section.name}: running`);
+    for (const f of await section.run()) process.stdout.write(`${formatFigure(f)}\n`);
+  }
+}
+
+/** snarkjs keeps the bn128 curve's worker threads alive; end them so the process can exit. */
+async function shutdown(): Promise<void> {
+  const curve = (globalThis as { curve_bn128?: { terminate?: () => Promise<void> | void } | null }).curve_bn128;
+  await curve?.terminate?.();
+}
+
+main()
+  .then(shutdown)
+  .catch(async (e: unknown) => {
+    progress(`failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    await shutdown().catch(() => undefined);
+    process.exitCode = 1;
+  });
