@@ -95,10 +95,16 @@ function ensurePtau(): void {
   fs.rmSync(beacon, { force: true });
 }
 
+let ptauHash: string | undefined;
+function ptauDigest(): string {
+  ptauHash ??= sha256(fs.readFileSync(DEV_PTAU));
+  return ptauHash;
+}
+
 function setupKeys(name: CircuitName): void {
   const a = artifacts(name);
   fs.mkdirSync(path.dirname(a.zkey), { recursive: true });
-  const key = sha256(fs.readFileSync(a.r1cs), path.basename(DEV_PTAU), DEV_ZKEY_BEACON);
+  const key = sha256(fs.readFileSync(a.r1cs), ptauDigest(), DEV_ZKEY_BEACON);
   const stamp = `${a.zkey}.stamp`;
   const verifierFile = path.join(VERIFIER_DIR, `${name[0].toUpperCase()}${name.slice(1)}Verifier.sol`);
   if (!upToDate(stamp, key, [a.zkey, a.vkey, verifierFile])) {
