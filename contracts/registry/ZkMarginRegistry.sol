@@ -148,15 +148,15 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         Account storage acc = _active(msg.sender);
         if (_challenges[msg.sender].deadline != 0) revert Registry__Challenged(msg.sender);
         PublicInputs.requireField(u.newCommitment);
+        uint256[13] memory s;
+        s[3] = PublicInputs.encodeSigned(u.pnl);
         uint64[4] memory prices = oracle.marketPrices();
         uint64[] memory assetPrices = oracle.assetPrices();
         _settle(msg.sender, u.pnl, assetPrices[0]);
         if (u.withdrawAmount > 0) _debit(msg.sender, u.withdrawAsset, u.withdrawAmount);
-        uint256[13] memory s;
         s[0] = acc.commitment;
         s[1] = u.newCommitment;
         s[2] = _value(msg.sender, assetPrices);
-        s[3] = PublicInputs.encodeSigned(u.pnl);
         s[4] = PublicInputs.context(msg.sender, acc.nonce);
         for (uint256 j = 0; j < MARKETS; j++) {
             s[5 + j] = prices[j];
