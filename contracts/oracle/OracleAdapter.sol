@@ -38,7 +38,10 @@ contract OracleAdapter is Ownable2Step {
     error Oracle__BadFeed(address feed);
     error Oracle__BadMaxAge(uint32 maxAge);
     error Oracle__BadGrace(uint32 grace);
-    error Oracle__TooManyAssets(uint256 count);
+    error Oracle__BadAssetFeeds(uint256 count);
+    error Oracle__UnknownMarket(uint256 market);
+    error Oracle__UnknownAsset(uint256 asset);
+    error Oracle__SequencerRoundInvalid(uint256 startedAt);
 
     event MarketFeedSet(uint256 indexed market, address feed, uint32 maxAge);
     event AssetFeedSet(uint256 indexed asset, address feed, uint32 maxAge);
@@ -54,7 +57,7 @@ contract OracleAdapter is Ownable2Step {
         uint32[] memory assetMaxAges
     ) Ownable(owner_) {
         if (assetFeeds.length == 0 || assetFeeds.length > 4 || assetFeeds.length != assetMaxAges.length) {
-            revert Oracle__TooManyAssets(assetFeeds.length);
+            revert Oracle__BadAssetFeeds(assetFeeds.length);
         }
         for (uint256 j = 0; j < MARKETS; j++) {
             _markets[j] = _feed(marketFeeds[j], marketMaxAges[j]);
@@ -68,12 +71,14 @@ contract OracleAdapter is Ownable2Step {
 
     /// @notice Replaces a market's feed (owner only).
     function setMarketFeed(uint256 market, address feed, uint32 maxAge) external onlyOwner {
+        if (market >= MARKETS) revert Oracle__UnknownMarket(market);
         _markets[market] = _feed(feed, maxAge);
         emit MarketFeedSet(market, feed, maxAge);
     }
 
     /// @notice Replaces a collateral asset's feed (owner only).
     function setAssetFeed(uint256 asset, address feed, uint32 maxAge) external onlyOwner {
+        if (asset >= _assets.length) revert Oracle__UnknownAsset(asset);
         _assets[asset] = _feed(feed, maxAge);
         emit AssetFeedSet(asset, feed, maxAge);
     }
@@ -132,6 +137,8 @@ contract OracleAdapter is Ownable2Step {
         if (address(feed) == address(0)) return;
         (, int256 answer, uint256 startedAt, , ) = feed.latestRoundData();
         // Chainlink's uptime feed: 0 = up, 1 = down; startedAt = when the status last changed
+        // (0, or a time in the future, is not a valid round)
+        if (startedAt == 0 || startedAt > block.timestamp) revert Oracle__SequencerRoundInvalid(startedAt);
         if (answer != 0) revert Oracle__SequencerDown();
         if (block.timestamp - startedAt <= sequencerGrace) revert Oracle__SequencerGracePeriod(startedAt, sequencerGrace);
     }

@@ -50,7 +50,8 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         uint256 assetPrices;
         uint128 value; // V seized at the pinned prices
         uint64 nonce; // the expired challenge's nonce (the Equity proof's context)
-        uint40 at;
+        uint40 claimUntil; // end of the claim window, fixed at liquidation
+        uint16 penaltyBps; // penalty in force at liquidation (later governance changes do not apply)
     }
 
     struct UpdateArgs {
@@ -277,8 +278,7 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         Account storage acc = _accounts[msg.sender];
         if (acc.status != Status.Liquidated) revert Registry__NotLiquidated(msg.sender);
         Liquidation memory liq = _liquidations[msg.sender];
-        uint256 until = uint256(liq.at) + timing.claimWindow;
-        if (block.timestamp > until) revert Registry__ClaimWindowOver(until);
+        if (block.timestamp > liq.claimUntil) revert Registry__ClaimWindowOver(liq.claimUntil);
         PublicInputs.requireField(equity);
         uint64[4] memory prices = PublicInputs.unpack(liq.marketPrices);
         uint256[8] memory s;
@@ -288,7 +288,7 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         s[3] = PublicInputs.context(msg.sender, liq.nonce);
         for (uint256 j = 0; j < MARKETS; j++) s[4 + j] = prices[j];
         if (!equityVerifier.verifyProof(proof.a, proof.b, proof.c, s)) revert Registry__ProofInvalid();
-        uint256 penalty = (uint256(liq.value) * incentives.penaltyBps) / 10_000;
+        uint256 penalty = (uint256(liq.value) * liq.penaltyBps) / 10_000;
         uint256 payoutValue = equity > penalty ? equity - penalty : 0;
         uint256 tokens = _tokensFor(0, payoutValue, _unpackAssets(liq.assetPrices)[0], Math.Rounding.Floor);
         acc.status = Status.Closed;
@@ -442,7 +442,8 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
             assetPrices: c.assetPrices,
             value: uint128(value),
             nonce: c.nonce,
-            at: uint40(block.timestamp)
+            claimUntil: uint40(block.timestamp + timing.claimWindow),
+            penaltyBps: incentives.penaltyBps
         });
         _accounts[account].status = Status.Liquidated;
         delete _challenges[account];

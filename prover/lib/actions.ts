@@ -116,7 +116,7 @@ export async function prepareClaim(
   state: AccountState,
 ): Promise<{ equity: bigint; proof: ProofResult }> {
   const liq = await registry.liquidationOf(account);
-  if (liq.at === 0n) throw new Error(`account ${account} was not liquidated`);
+  if (liq.claimUntil === 0n) throw new Error(`account ${account} was not liquidated`);
   const prices = unpack(liq.marketPrices);
   const ctx = await chainContext(registry, account, liq.nonce);
   const { inputs, equity } = equityInputs(state, { value: liq.value, prices }, ctx);

@@ -25,3 +25,7 @@ export const MAX_SIZE = (1n << BigInt(SIZE_BITS)) - 1n;
 export const MAX_COST = (1n << BigInt(COST_BITS)) - 1n;
 export const MAX_VALUE = (1n << BigInt(VALUE_BITS)) - 1n;
 export const MAX_RATIO = BPS;
+/** Sizes have 10 decimals: size x price (8 decimals) is in value units (1e-18 of the quote). */
+export const SIZE_DECIMALS = 10;
+export const VALUE_DECIMALS = 18;
+export const PRICE_DECIMALS = 8;

@@ -7,3 +7,4 @@ export * from "./inputs";
 export * from "./margin";
 export * from "./position";
 export * from "./trade";
+export * from "./liquidation";

@@ -97,10 +97,24 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
       await expect(alice.registry.claim(equity, proofArgs(proof.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__NotLiquidated");
     });
 
+    it("keeps the penalty and claim window in force at liquidation when governance changes them later", async () => {
+      const sys = await deploySystem();
+      const alice = await challenged(sys);
+      await advance(sys, responseWindow + exclusivePeriod + 1n);
+      await sys.registry.connect(sys.keeper).liquidate(alice.address);
+      await sys.registry.setIncentives({ ...DEFAULTS.incentives, penaltyBps: 2_000 });
+      await sys.registry.setTiming({ ...DEFAULTS.timing, claimWindow: 86_400n });
+      await time.increase(2n * 86_400n); // past the new window, inside the old one
+      const { equity, proof } = await alice.claimProof();
+      await expect(alice.registry.claim(equity, proofArgs(proof.proof)))
+        .to.emit(sys.registry, "Claimed")
+        .withArgs(alice.address, equity, 2_080n * E18, usdc(2_080)); // 5%, not 20%
+    });
+
     it("rejects an inflated equity, equity + p, a claim after the window and a claim of a live account", async () => {
       const sys = await deploySystem();
       const alice = await challenged(sys);
-      const noProof = { a: [0n, 0n], b: [[0n, 0n], [0n, 0n]], c: [0n, 0n] } as const;
+      const noProof: { a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint] } = { a: [0n, 0n], b: [[0n, 0n], [0n, 0n]], c: [0n, 0n] };
       await expect(alice.registry.claim(0n, noProof)).to.be.revertedWithCustomError(sys.registry, "Registry__NotLiquidated");
       await time.increase(responseWindow + exclusivePeriod + 1n);
       await sys.registry.connect(sys.keeper).liquidate(alice.address);
