@@ -183,8 +183,16 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         uint64[] memory assetPrices = oracle.assetPrices();
         uint256[MAX_ASSETS] memory bal = _collateral[account];
         if (pnl > 0) bal[0] += _tokensFor(0, uint256(pnl), assetPrices[0], Math.Rounding.Floor);
-        if (pnl < 0) bal[0] -= _tokensFor(0, uint256(-pnl), assetPrices[0], Math.Rounding.Ceil);
-        if (withdrawAmount > 0) bal[withdrawAsset] -= withdrawAmount;
+        if (pnl < 0) {
+            uint256 loss = _tokensFor(0, uint256(-pnl), assetPrices[0], Math.Rounding.Ceil);
+            if (bal[0] < loss) revert Vault__InsufficientCollateral(0, bal[0], loss);
+            bal[0] -= loss;
+        }
+        if (withdrawAmount > 0) {
+            if (withdrawAsset >= _assets.length) revert Vault__UnknownAsset(withdrawAsset);
+            if (bal[withdrawAsset] < withdrawAmount) revert Vault__InsufficientCollateral(withdrawAsset, bal[withdrawAsset], withdrawAmount);
+            bal[withdrawAsset] -= withdrawAmount;
+        }
         valueAfter = _valueOf(bal, assetPrices);
         ctx = PublicInputs.context(account, acc.nonce);
     }

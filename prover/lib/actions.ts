@@ -62,6 +62,12 @@ export async function prepareUpdate(
   withdraw: { asset: bigint; amount: bigint } = { asset: 0n, amount: 0n },
   salt = freshSalt(),
 ): Promise<PreparedUpdate> {
+  if (withdraw.amount > 0n) {
+    const have = await registry.collateralOf(account, withdraw.asset);
+    if (have < withdraw.amount) {
+      throw new ModelError(ModelErrorCode.OutOfRange, `cannot withdraw ${withdraw.amount} of asset ${withdraw.asset}: the account holds ${have}`);
+    }
+  }
   const current = await marketPrices(registry);
   const { pnl } = applyTrade(state, trade, current, salt);
   const [valueAfter, pricesRaw, ctx] = await registry.previewUpdate(account, pnl, withdraw.asset, withdraw.amount);

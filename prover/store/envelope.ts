@@ -1,0 +1,85 @@
+/**
+ * The encrypted file format: scrypt(passphrase) -> AES-256-GCM over the JSON document. A key-check value
+ * (HMAC of a constant under a separate subkey) tells a wrong passphrase from a corrupted file; GCM's tag
+ * authenticates the contents and the header (as additional data).
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import { StoreError, StoreErrorCode } from "./errors";
+
+export const FORMAT = "zkmargin-state" as const;
+export const VERSION = 1 as const;
+
+export interface KdfParams {
+  N: number;
+  r: number;
+  p: number;
+}
+/** scrypt cost: about 100 ms and 32 MiB here (N = 2^15). */
+export const DEFAULT_KDF: KdfParams = { N: 1 << 15, r: 8, p: 1 };
+
+const hex = z.string().regex(/^[0-9a-f]*$/);
+const Envelope = z.object({
+  format: z.literal(FORMAT),
+  version: z.literal(VERSION),
+  kdf: z.object({ name: z.literal("scrypt"), N: z.number().int().positive(), r: z.number().int().positive(), p: z.number().int().positive(), salt: hex }),
+  cipher: z.literal("aes-256-gcm"),
+  check: hex,
+  iv: hex,
+  tag: hex,
+  ciphertext: hex,
+});
+type Envelope = z.infer<typeof Envelope>;
+
+function keys(passphrase: string, salt: Buffer, kdf: KdfParams): { enc: Buffer; check: Buffer } {
+  const master = scryptSync(passphrase.normalize("NFKC"), salt, 64, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r });
+  return { enc: master.subarray(0, 32), check: createHmac("sha256", master.subarray(32)).update("zkmargin key check").digest() };
+}
+
+function aad(e: Pick<Envelope, "format" | "version" | "kdf" | "cipher">): Buffer {
+  return Buffer.from(JSON.stringify([e.format, e.version, e.kdf, e.cipher]));
+}
+
+export function seal(plaintext: string, passphrase: string, kdf: KdfParams = DEFAULT_KDF): string {
+  if (passphrase.length === 0) throw new StoreError(StoreErrorCode.WrongPassphrase, "the passphrase must not be empty");
+  const salt = randomBytes(16);
+  const iv = randomBytes(12);
+  const { enc, check } = keys(passphrase, salt, kdf);
+  const header = { format: FORMAT, version: VERSION, kdf: { name: "scrypt" as const, ...kdf, salt: salt.toString("hex") }, cipher: "aes-256-gcm" as const };
+  const cipher = createCipheriv("aes-256-gcm", enc, iv);
+  cipher.setAAD(aad(header));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  const envelope: Envelope = {
+    ...header,
+    check: check.toString("hex"),
+    iv: iv.toString("hex"),
+    tag: cipher.getAuthTag().toString("hex"),
+    ciphertext: ciphertext.toString("hex"),
+  };
+  return `${JSON.stringify(envelope, null, 1)}\n`;
+}
+
+export function open(fileText: string, passphrase: string, where: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fileText);
+  } catch {
+    throw new StoreError(StoreErrorCode.Corrupted, `${where} is not a zkmargin state file (truncated or corrupted JSON); restore a backup`);
+  }
+  const r = Envelope.safeParse(parsed);
+  if (!r.success) throw new StoreError(StoreErrorCode.Corrupted, `${where} is corrupted (${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}); restore a backup`);
+  const e = r.data;
+  const { enc, check } = keys(passphrase, Buffer.from(e.kdf.salt, "hex"), e.kdf);
+  const stored = Buffer.from(e.check, "hex");
+  if (stored.length !== check.length || !timingSafeEqual(stored, check)) {
+    throw new StoreError(StoreErrorCode.WrongPassphrase, `wrong passphrase for ${where}`);
+  }
+  try {
+    const d = createDecipheriv("aes-256-gcm", enc, Buffer.from(e.iv, "hex"));
+    d.setAAD(aad(e));
+    d.setAuthTag(Buffer.from(e.tag, "hex"));
+    return Buffer.concat([d.update(Buffer.from(e.ciphertext, "hex")), d.final()]).toString("utf8");
+  } catch {
+    throw new StoreError(StoreErrorCode.Corrupted, `${where} failed authentication (modified or corrupted); restore a backup`);
+  }
+}

@@ -1,0 +1,19 @@
+/** What the CLI and daemon must tell apart when the private state cannot be used. */
+export enum StoreErrorCode {
+  NotFound = "STATE_NOT_FOUND",
+  AlreadyExists = "STATE_EXISTS",
+  WrongPassphrase = "WRONG_PASSPHRASE",
+  Corrupted = "STATE_CORRUPTED",
+  Locked = "STATE_LOCKED",
+  ChainMismatch = "CHAIN_MISMATCH",
+}
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
