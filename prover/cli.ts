@@ -56,7 +56,7 @@ function globals(cmd: Command): Globals {
   return r.data;
 }
 
-async function connect(cmd: Command, create = false): Promise<TraderService> {
+async function connect(cmd: Command, create = false, hold = true): Promise<TraderService> {
   const g = globals(cmd);
   const key = secret("ZKMARGIN_PRIVATE_KEY", g.keyFile, "private key");
   const passphrase = secret("ZKMARGIN_PASSPHRASE", g.passphraseFile, "passphrase");
@@ -71,7 +71,7 @@ async function connect(cmd: Command, create = false): Promise<TraderService> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? "info" }, pino.destination(2));
   const keys = await loadKeys(g.build);
   const o = { stateFile: g.state, passphrase, signer, registry: g.registry, keys, logger };
-  return create ? TraderService.init(o) : TraderService.open(o);
+  return create ? TraderService.init(o) : TraderService.open(o, hold);
 }
 
 async function network(rpc: string) {
@@ -112,11 +112,14 @@ async function asset(t: TraderService, s: string, amount: string): Promise<{ ass
   return { asset: BigInt(idx), amount: a, symbol: symbols[idx] };
 }
 
-/** Runs a command with the account open, closing (unlocking) it afterwards. */
-function withTrader(fn: (t: TraderService, ...args: string[]) => Promise<void>) {
+/**
+ * Runs a command with the account open, closing (unlocking) it afterwards. Commands that change the
+ * private state hold the lock throughout; read-only ones (`hold` false) run beside a daemon.
+ */
+function withTrader(fn: (t: TraderService, ...args: string[]) => Promise<void>, hold = true) {
   return async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
-    const t = await connect(cmd);
+    const t = await connect(cmd, false, hold);
     try {
       await fn(t, ...(args.slice(0, -2) as string[]));
     } finally {
@@ -156,7 +159,7 @@ export function program(): Command {
         const x = await asset(t, a, amt);
         await t.deposit(x.asset, x.amount);
         console.log(`deposited ${amt} ${x.symbol}`);
-      }),
+      }, false),
     );
   p.command("withdraw <asset> <amount>")
     .description("withdraw collateral (proves the rest still meets initial margin)")
@@ -195,14 +198,14 @@ export function program(): Command {
     );
   p.command("prove")
     .description("refresh the solvency proof at current prices")
-    .action(withTrader(async (t) => console.log(`proven (tx ${await t.prove()})`)));
+    .action(withTrader(async (t) => console.log(`proven (tx ${await t.prove()})`), false));
   p.command("claim")
     .description("after a liquidation: claim equity at the snapshot minus the penalty")
     .action(
       withTrader(async (t) => {
         const r = await t.claim();
         console.log(`claimed: equity ${fmtValue(r.equity)} (tx ${r.txHash})`);
-      }),
+      }, false),
     );
   p.command("status")
     .description("the private view: positions, equity, margin ratio, liquidation prices")
@@ -212,7 +215,7 @@ export function program(): Command {
         const v = await statusView(t);
         const json = (p.commands.find((c) => c.name() === "status")!.opts() as { json?: boolean }).json;
         console.log(json ? JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 1) : renderStatus(v));
-      }),
+      }, false),
     );
   p.command("export <file>")
     .description("write an encrypted backup of the private state (verified after writing)")
@@ -220,7 +223,7 @@ export function program(): Command {
       withTrader(async (t, file) => {
         t.store.exportBackup(file);
         console.log(`backup written to ${file}`);
-      }),
+      }, false),
     );
   p.command("daemon")
     .description("answer challenges, refresh proofs and warn near liquidation, until stopped")
@@ -233,7 +236,7 @@ export function program(): Command {
       if (!Number.isInteger(pollMs) || pollMs < 50) throw new InputError("--poll-ms must be an integer >= 50");
       if (!(warnPct > 0 && warnPct < 100)) throw new InputError("--warn-pct must be between 0 and 100");
       if (o.webhook && !z.string().url().safeParse(o.webhook).success) throw new InputError("--webhook must be a URL");
-      const t = await connect(cmd);
+      const t = await connect(cmd, false, false);
       const log = pino({ level: process.env.LOG_LEVEL ?? "info" });
       const ctrl = new AbortController();
       for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => ctrl.abort());

@@ -6,7 +6,7 @@
  */
 import { NonceManager, type Signer } from "ethers";
 import type { Logger } from "pino";
-import { BPS } from "../model";
+import { BPS, ModelError, ModelErrorCode, commitment } from "../model";
 import { unpack } from "../lib/actions";
 import type { TraderService } from "../service/trader";
 import { statusView } from "../service/status";
@@ -35,10 +35,11 @@ export const DEFAULT_DAEMON: DaemonOptions = {
   maxBackoffMs: 10_000,
 };
 
-export type TickAction = "responded" | "refreshed" | "idle" | "inactive";
+export type TickAction = "responded" | "cannot-answer" | "refreshed" | "idle" | "inactive";
 
 export class Daemon {
   private warned = new Set<string>();
+  private unanswerable?: bigint;
   private failures = 0;
 
   constructor(
@@ -49,12 +50,28 @@ export class Daemon {
 
   async tick(): Promise<TickAction> {
     const reg = this.t.registry;
-    const acc = await reg.accountOf(this.t.account);
+    let acc = await reg.accountOf(this.t.account);
+    if (acc.commitment !== commitment(this.t.state)) {
+      await this.t.reload(); // the CLI traded since the last tick
+      acc = await reg.accountOf(this.t.account);
+    }
     if (acc.status !== 1n) return "inactive";
     const ch = await reg.challengeOf(this.t.account);
     if (ch.deadline !== 0n) {
-      await this.respond(ch.nonce);
-      return "responded";
+      try {
+        await this.respond(ch.nonce);
+        return "responded";
+      } catch (e) {
+        if (!(e instanceof ModelError && e.code === ModelErrorCode.MarginBreached)) throw e;
+        // below maintenance at the pinned prices: only a top-up can save the account; keep polling
+        if (this.unanswerable !== ch.nonce) {
+          this.unanswerable = ch.nonce;
+          const deadline = (await reg.deadlineOf(this.t.account)).toString();
+          this.log.error({ nonce: ch.nonce.toString(), deadline }, "cannot answer the challenge: below maintenance at the pinned prices; deposit collateral before the deadline");
+          await this.notify({ event: "cannot-answer", deadline });
+        }
+        return "cannot-answer";
+      }
     }
     const acted = await this.maybeRefresh(acc.provenAt, acc.provenPrices);
     await this.warnNearLiquidation();
@@ -77,8 +94,9 @@ export class Daemon {
         this.log.error({ err: (e as Error).message, failures: this.failures, retryInMs: wait }, "tick failed");
       }
       await new Promise<void>((res) => {
-        const timer = setTimeout(res, wait);
-        signal.addEventListener("abort", () => (clearTimeout(timer), res()), { once: true });
+        const onAbort = () => (clearTimeout(timer), res());
+        const timer = setTimeout(() => (signal.removeEventListener("abort", onAbort), res()), wait);
+        signal.addEventListener("abort", onAbort, { once: true });
       });
     }
     this.log.info("daemon stopped");
@@ -131,7 +149,7 @@ export class Daemon {
         this.warned.add(m.market);
         const detail = { market: m.market, side: m.side, price: m.markPrice.toString(), liquidationPrice: m.liquidationPrice?.toString(), distanceBps: m.distanceBps?.toString() };
         this.log.warn(detail, "price is near the private liquidation price: add collateral or reduce");
-        await this.notify(detail);
+        await this.notify({ event: "near-liquidation", ...detail });
       } else if (!near) {
         this.warned.delete(m.market);
       }
@@ -144,7 +162,7 @@ export class Daemon {
       const res = await fetch(this.o.webhook, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ event: "near-liquidation", account: this.t.account, ...detail }),
+        body: JSON.stringify({ account: this.t.account, ...detail }),
         signal: AbortSignal.timeout(5_000),
       });
       if (!res.ok) this.log.error({ status: res.status }, "webhook answered with an error");

@@ -33,12 +33,17 @@ export interface TraderOptions {
 
 export class TraderService {
   private constructor(
-    readonly store: StateStore,
+    private _store: StateStore,
     readonly registry: ZkMarginRegistry,
     readonly account: string,
     readonly keys: ProverKeys,
     readonly log: Logger,
+    private readonly opts: TraderOptions,
   ) {}
+
+  get store(): StateStore {
+    return this._store;
+  }
 
   /** Creates the state file for a new account and opens it on chain (if it is not open yet). */
   static async init(o: TraderOptions): Promise<TraderService> {
@@ -52,14 +57,18 @@ export class TraderService {
     }
     const store = StateStore.create(o.stateFile, o.passphrase, { chainId, registry: o.registry, account }, emptyState(4), o.kdf);
     store.acquire();
-    const svc = new TraderService(store, registry, account, o.keys, o.logger);
+    const svc = new TraderService(store, registry, account, o.keys, o.logger, o);
     await (await registry.openAccount()).wait();
     o.logger.info({ account, registry: o.registry }, "account opened");
     return svc;
   }
 
-  /** Opens an existing state: checks the deployed verifiers, takes the lock, reconciles with the chain. */
-  static async open(o: TraderOptions): Promise<TraderService> {
+  /**
+   * Opens an existing state: checks the deployed verifiers and reconciles with the chain under the lock.
+   * `hold` keeps the lock until close() (commands that change the private state); read-only users (status,
+   * deposit, the daemon: respond and prove never change the private state) release it at once.
+   */
+  static async open(o: TraderOptions, hold = true): Promise<TraderService> {
     const store = StateStore.open(o.stateFile, o.passphrase, o.kdf);
     const id = store.identity;
     const account = await o.signer.getAddress();
@@ -72,14 +81,27 @@ export class TraderService {
     const registry = ZkMarginRegistry__factory.connect(o.registry, o.signer);
     await requireMatchingVerifiers(registry, o.keys);
     store.acquire();
-    const svc = new TraderService(store, registry, account, o.keys, o.logger);
+    const svc = new TraderService(store, registry, account, o.keys, o.logger, o);
     try {
       await svc.reconcile();
     } catch (e) {
       store.release();
       throw e;
     }
+    if (!hold) store.release();
     return svc;
+  }
+
+  /** Re-reads the state file (another process, such as the CLI, may have updated it) and reconciles. */
+  async reload(): Promise<void> {
+    const fresh = StateStore.open(this.opts.stateFile, this.opts.passphrase, this.opts.kdf);
+    fresh.acquire();
+    try {
+      this._store = fresh;
+      await this.reconcile();
+    } finally {
+      fresh.release();
+    }
   }
 
   close(): void {

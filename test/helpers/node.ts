@@ -5,21 +5,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
-import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
+import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { ROOT } from "../../scripts/lib/circuits";
 import { type LocalSystem, deployLocal } from "../../scripts/lib/deploy";
 
 /** Hardhat's default dev accounts (mnemonic "test test ... junk"): public test keys, never real funds. */
-export const DEV_KEYS = [
-  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
-  "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
-  "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca883d4ef2cb1c2ba6b9c0c",
-  "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
-  "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733b5c4d5f6ad9a2d43",
-  "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
-  "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d521b8d11ba4d1f1df",
-  "0x4bbbf85ce3377467afe5d46f804f221813b2bb87f24d81f60f1fcdbf7cbf4356",
-];
+export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
+export const DEV_KEYS: string[] = Array.from({ length: 10 }, (_, i) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
