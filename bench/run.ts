@@ -12,6 +12,8 @@ import { setupFigures } from "./setup";
 
 const SECTIONS: readonly Section[] = [
   { name: "circuits", run: circuitFigures },
+  { name: "gas", run: async () => (await import("./gas")).gasFigures() },
+  { name: "prover", run: async () => (await import("./prover")).proverFigures() },
   {
     name: "setup",
     skip: () => (process.env.BENCH_SKIP_SETUP === "1" ? "BENCH_SKIP_SETUP=1" : undefined),
