@@ -23,8 +23,10 @@ const BAD_INPUT_CODES = new Set<string>([ProverErrorCode.BadInput, StoreErrorCod
 class InputError extends Error {}
 
 const Globals = z.object({
-  rpc: z.string().url({ message: "--rpc must be a URL (or set ZKMARGIN_RPC)" }),
-  registry: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "--registry must be a 0x address (or set ZKMARGIN_REGISTRY)"),
+  rpc: z.string({ error: "--rpc is required (or set ZKMARGIN_RPC)" }).url({ message: "--rpc must be a URL (or set ZKMARGIN_RPC)" }),
+  registry: z
+    .string({ error: "--registry is required (or set ZKMARGIN_REGISTRY)" })
+    .regex(/^0x[0-9a-fA-F]{40}$/, "--registry must be a 0x address (or set ZKMARGIN_REGISTRY)"),
   state: z.string().min(1),
   build: z.string().optional(),
   keyFile: z.string().optional(),
@@ -95,6 +97,7 @@ function market(s: string): number {
 
 function size(s: string): bigint {
   if (!/^\d+(\.\d+)?$/.test(s)) throw new InputError(`size "${s}" is not a positive decimal number`);
+  if ((s.split(".")[1]?.length ?? 0) > SIZE_DECIMALS) throw new InputError(`size "${s}" has more than ${SIZE_DECIMALS} decimals`);
   const q = parseUnits(s, SIZE_DECIMALS);
   if (q <= 0n) throw new InputError("size must be greater than 0");
   return q;
@@ -107,7 +110,9 @@ async function asset(t: TraderService, s: string, amount: string): Promise<{ ass
   const idx = i >= 0 ? i : /^\d+$/.test(s) && Number(s) < list.length ? Number(s) : -1;
   if (idx < 0) throw new InputError(`unknown asset "${s}": use one of ${symbols.join(", ")}`);
   if (!/^\d+(\.\d+)?$/.test(amount)) throw new InputError(`amount "${amount}" is not a positive decimal number`);
-  const a = parseUnits(amount, Number(list[idx].decimals));
+  const decimals = Number(list[idx].decimals);
+  if ((amount.split(".")[1]?.length ?? 0) > decimals) throw new InputError(`amount "${amount}" has more than ${decimals} decimals (${symbols[idx]})`);
+  const a = parseUnits(amount, decimals);
   if (a <= 0n) throw new InputError("amount must be greater than 0");
   return { asset: BigInt(idx), amount: a, symbol: symbols[idx] };
 }

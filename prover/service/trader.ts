@@ -3,6 +3,7 @@
  * Every state change follows the same crash-safe order: prove -> write the next state as pending ->
  * send -> record the transaction -> wait -> commit. On start, reconcile() recovers whatever a crash left.
  */
+import * as fs from "node:fs";
 import type { Logger } from "pino";
 import type { ContractTransactionResponse, Signer } from "ethers";
 import { IERC20Metadata__factory, OracleAdapter__factory, type ZkMarginRegistry, ZkMarginRegistry__factory } from "../../typechain-types";
@@ -55,7 +56,11 @@ export class TraderService {
     if (acc.status !== 0n) {
       throw new ProverError(ProverErrorCode.BadInput, `account ${account} is already open on this registry: restore its state file instead of creating a new one`);
     }
-    const store = StateStore.create(o.stateFile, o.passphrase, { chainId, registry: o.registry, account }, emptyState(4), o.kdf);
+    // a previous init that wrote the file but whose openAccount never landed is resumed, not refused
+    const resumable = fs.existsSync(o.stateFile) && StateStore.open(o.stateFile, o.passphrase, o.kdf);
+    const id = resumable ? resumable.identity : undefined;
+    const matches = id && id.account.toLowerCase() === account.toLowerCase() && id.registry.toLowerCase() === o.registry.toLowerCase() && id.chainId === chainId;
+    const store = matches && resumable ? resumable : StateStore.create(o.stateFile, o.passphrase, { chainId, registry: o.registry, account }, emptyState(4), o.kdf);
     store.acquire();
     const svc = new TraderService(store, registry, account, o.keys, o.logger, o);
     await (await registry.openAccount()).wait();

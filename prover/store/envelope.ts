@@ -69,15 +69,24 @@ export function open(fileText: string, passphrase: string, where: string): strin
   const r = Envelope.safeParse(parsed);
   if (!r.success) throw new StoreError(StoreErrorCode.Corrupted, `${where} is corrupted (${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}); restore a backup`);
   const e = r.data;
-  const { enc, check } = keys(passphrase, Buffer.from(e.kdf.salt, "hex"), e.kdf);
+  const iv = Buffer.from(e.iv, "hex");
+  const tag = Buffer.from(e.tag, "hex");
+  if (iv.length !== 12 || tag.length !== 16) throw new StoreError(StoreErrorCode.Corrupted, `${where} has a malformed nonce or tag; restore a backup`);
+  let derived: { enc: Buffer; check: Buffer };
+  try {
+    derived = keys(passphrase, Buffer.from(e.kdf.salt, "hex"), e.kdf);
+  } catch (err) {
+    throw new StoreError(StoreErrorCode.Corrupted, `${where} has invalid key-derivation parameters (${(err as Error).message}); restore a backup`);
+  }
+  const { enc, check } = derived;
   const stored = Buffer.from(e.check, "hex");
   if (stored.length !== check.length || !timingSafeEqual(stored, check)) {
     throw new StoreError(StoreErrorCode.WrongPassphrase, `wrong passphrase for ${where}`);
   }
   try {
-    const d = createDecipheriv("aes-256-gcm", enc, Buffer.from(e.iv, "hex"));
+    const d = createDecipheriv("aes-256-gcm", enc, iv, { authTagLength: 16 });
     d.setAAD(aad(e));
-    d.setAuthTag(Buffer.from(e.tag, "hex"));
+    d.setAuthTag(tag);
     return Buffer.concat([d.update(Buffer.from(e.ciphertext, "hex")), d.final()]).toString("utf8");
   } catch {
     throw new StoreError(StoreErrorCode.Corrupted, `${where} failed authentication (modified or corrupted); restore a backup`);

@@ -39,7 +39,7 @@ export interface Identity {
   account: string;
 }
 
-export type ReconcileOutcome = "unchanged" | "pending-committed" | "pending-abandoned" | "recovered-from-history";
+export type ReconcileOutcome = "unchanged" | "pending-committed" | "recovered-from-history";
 
 function toStored(state: AccountState, label: string, txHash?: string): StoredState {
   return {
@@ -58,6 +58,22 @@ function fromStored(s: StoredState): AccountState {
     throw new StoreError(StoreErrorCode.Corrupted, `a stored state does not match its commitment (${s.label})`);
   }
   return state;
+}
+
+function readDoc(file: string, passphrase: string): Doc {
+  if (!fs.existsSync(file)) throw new StoreError(StoreErrorCode.NotFound, `no state file at ${file} (run \`init\` first, or point --state at your backup)`);
+  const text = open(fs.readFileSync(file, "utf8"), passphrase, file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new StoreError(StoreErrorCode.Corrupted, `${file} decrypted to invalid JSON`);
+  }
+  const r = Doc.safeParse(parsed);
+  if (!r.success) throw new StoreError(StoreErrorCode.Corrupted, `${file} holds an unexpected document: ${r.error.issues[0]?.message}`);
+  fromStored(r.data.committed);
+  if (r.data.pending) fromStored(r.data.pending);
+  return r.data;
 }
 
 export class StateStore {
@@ -93,22 +109,9 @@ export class StateStore {
     return store;
   }
 
-  /** Decrypts and validates a state file. */
+  /** Decrypts and validates a state file. Writers call acquire(), which reads it again under the lock. */
   static open(file: string, passphrase: string, kdf: KdfParams = DEFAULT_KDF): StateStore {
-    if (!fs.existsSync(file)) throw new StoreError(StoreErrorCode.NotFound, `no state file at ${file} (run \`init\` first, or point --state at your backup)`);
-    const text = open(fs.readFileSync(file, "utf8"), passphrase, file);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new StoreError(StoreErrorCode.Corrupted, `${file} decrypted to invalid JSON`);
-    }
-    const r = Doc.safeParse(parsed);
-    if (!r.success) throw new StoreError(StoreErrorCode.Corrupted, `${file} holds an unexpected document: ${r.error.issues[0]?.message}`);
-    const store = new StateStore(file, passphrase, r.data, kdf);
-    fromStored(r.data.committed);
-    if (r.data.pending) fromStored(r.data.pending);
-    return store;
+    return new StateStore(file, passphrase, readDoc(file, passphrase), kdf);
   }
 
   get identity(): Identity {
@@ -125,9 +128,18 @@ export class StateStore {
     return this.doc.history.length;
   }
 
-  /** Holds the lock for this process (CLI command or daemon lifetime). */
+  /**
+   * Takes the lock and re-reads the file under it, so that this process writes on top of the latest
+   * state (another process may have written since open()).
+   */
   acquire(): void {
     this.lock.acquire();
+    try {
+      this.doc = readDoc(this.file, this.passphrase);
+    } catch (e) {
+      this.lock.release();
+      throw e;
+    }
   }
   release(): void {
     this.lock.release();
@@ -135,32 +147,36 @@ export class StateStore {
 
   /** Records the next state before its transaction is sent. An older pending state moves to history. */
   setPending(next: AccountState, label: string): void {
-    if (this.doc.pending) this.doc.history.unshift(this.doc.pending);
-    this.doc.pending = toStored(next, label);
-    this.write();
+    this.mutate((d) => {
+      if (d.pending) d.history.unshift(d.pending);
+      d.pending = toStored(next, label);
+    });
   }
 
   setPendingTx(txHash: string): void {
-    if (!this.doc.pending) throw new Error("no pending state to attach a transaction to");
-    this.doc.pending = { ...this.doc.pending, txHash };
-    this.write();
+    this.mutate((d) => {
+      if (!d.pending) throw new Error("no pending state to attach a transaction to");
+      d.pending = { ...d.pending, txHash };
+    });
   }
 
   /** The pending state's transaction was mined: it becomes the committed state. */
   commitPending(): void {
-    if (!this.doc.pending) throw new Error("no pending state to commit");
-    this.doc.history.unshift(this.doc.committed);
-    this.doc.committed = this.doc.pending;
-    this.doc.pending = undefined;
-    this.write();
+    this.mutate((d) => {
+      if (!d.pending) throw new Error("no pending state to commit");
+      d.history.unshift(d.committed);
+      d.committed = d.pending;
+      d.pending = undefined;
+    });
   }
 
   /** The pending state's transaction failed for good: keep it in history, in case it lands after all. */
   abandonPending(): void {
     if (!this.doc.pending) return;
-    this.doc.history.unshift({ ...this.doc.pending, label: `abandoned: ${this.doc.pending.label}` });
-    this.doc.pending = undefined;
-    this.write();
+    this.mutate((d) => {
+      d.history.unshift({ ...d.pending!, label: `abandoned: ${d.pending!.label}` });
+      d.pending = undefined;
+    });
   }
 
   /** Makes the state whose commitment equals the chain's the committed one. */
@@ -175,12 +191,13 @@ export class StateStore {
     }
     const i = this.doc.history.findIndex((s) => s.commitment === c);
     if (i >= 0) {
-      const [found] = this.doc.history.splice(i, 1);
-      this.doc.history.unshift(this.doc.committed);
-      if (this.doc.pending) this.doc.history.unshift({ ...this.doc.pending, label: `abandoned: ${this.doc.pending.label}` });
-      this.doc.committed = found;
-      this.doc.pending = undefined;
-      this.write();
+      this.mutate((d) => {
+        const [found] = d.history.splice(i, 1);
+        d.history.unshift(d.committed);
+        if (d.pending) d.history.unshift({ ...d.pending, label: `abandoned: ${d.pending.label}` });
+        d.committed = found;
+        d.pending = undefined;
+      });
       return "recovered-from-history";
     }
     throw new StoreError(
@@ -205,7 +222,19 @@ export class StateStore {
     StateStore.open(dest, this.passphrase, this.kdf);
   }
 
+  /** Applies `fn` to a copy and adopts it only once it is safely on disk. */
+  private mutate(fn: (d: Doc) => void): void {
+    const next = structuredClone(this.doc);
+    fn(next);
+    this.writeDoc(next);
+    this.doc = next;
+  }
+
   private write(): void {
-    atomicWrite(this.file, seal(JSON.stringify(this.doc), this.passphrase, this.kdf));
+    this.writeDoc(this.doc);
+  }
+
+  private writeDoc(d: Doc): void {
+    atomicWrite(this.file, seal(JSON.stringify(d), this.passphrase, this.kdf));
   }
 }

@@ -4,11 +4,10 @@
  * settable Chainlink-interface aggregators; real networks pass their own feeds and tokens.
  */
 import type { Signer } from "ethers";
+import * as poseidonSolidity from "poseidon-solidity";
 import {
   EquityVerifier__factory,
   OracleAdapter__factory,
-  PoseidonT4__factory,
-  PoseidonT5__factory,
   SolvencyVerifier__factory,
   TestAggregator__factory,
   TestToken__factory,
@@ -119,6 +118,20 @@ export interface RegistryParams {
   imBps: [number, number, number, number];
 }
 
+/**
+ * poseidon-solidity's own build of a Poseidon library: the canonical deterministic deployment when the
+ * chain has it, else the package's shipped bytecode (same outputs as compiling the source here, at about
+ * half the gas: 56k for T4 and 73k for T5 against 99k and 138k with our compiler settings).
+ */
+async function poseidonLibrary(deployer: Signer, name: "PoseidonT4" | "PoseidonT5"): Promise<string> {
+  const shipped = poseidonSolidity[name];
+  const provider = deployer.provider!;
+  if ((await provider.getCode(shipped.address)) !== "0x") return shipped.address;
+  const receipt = await (await deployer.sendTransaction({ data: shipped.bytecode })).wait();
+  if (!receipt?.contractAddress) throw new Error(`deploying ${name} failed`);
+  return receipt.contractAddress;
+}
+
 /** Deploys the three verifiers, the Poseidon libraries and a registry over an existing oracle adapter. */
 export async function deployRegistry(deployer: Signer, p: RegistryParams): Promise<ZkMarginRegistry> {
   const deployed = async <T extends { waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }>(c: Promise<T>) => {
@@ -129,8 +142,8 @@ export async function deployRegistry(deployer: Signer, p: RegistryParams): Promi
   const solvencyVerifier = await deployed(new SolvencyVerifier__factory(deployer).deploy());
   const updateVerifier = await deployed(new UpdateVerifier__factory(deployer).deploy());
   const equityVerifier = await deployed(new EquityVerifier__factory(deployer).deploy());
-  const t4 = await deployed(new PoseidonT4__factory(deployer).deploy());
-  const t5 = await deployed(new PoseidonT5__factory(deployer).deploy());
+  const t4 = await poseidonLibrary(deployer, "PoseidonT4");
+  const t5 = await poseidonLibrary(deployer, "PoseidonT5");
   const factory = new ZkMarginRegistry__factory(
     { "poseidon-solidity/PoseidonT4.sol:PoseidonT4": t4, "poseidon-solidity/PoseidonT5.sol:PoseidonT5": t5 },
     deployer,
