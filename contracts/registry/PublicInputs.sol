@@ -23,9 +23,10 @@ library PublicInputs {
         return uint256(keccak256(abi.encode(block.chainid, address(this), account, nonce))) % FIELD;
     }
 
-    /// @notice Solvency's snapshotHash = Poseidon(context, Poseidon(prices), ratiosHash).
-    function snapshotHash(uint256 ctx, uint64[4] memory prices, uint256 ratiosHash) internal pure returns (uint256) {
-        return PoseidonT4.hash([ctx, listHash(prices), ratiosHash]);
+    /// @notice Solvency's snapshotHash = Poseidon(context, pricesHash, ratiosHash), with
+    ///         pricesHash = listHash(prices) (computed once for a whole batch of challenges).
+    function snapshotHash(uint256 ctx, uint256 pricesHash, uint256 ratiosHash) internal pure returns (uint256) {
+        return PoseidonT4.hash([ctx, pricesHash, ratiosHash]);
     }
 
     /// @notice Poseidon over four prices or ratios (HashFields(4) in the circuits).

@@ -209,7 +209,7 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         uint64[4] memory prices = oracle.marketPrices();
         uint256 assetPrices = _packAssets(oracle.assetPrices());
         if (!_challengeable(account, prices, inc.bandBps)) revert Registry__NotStale(account);
-        _open(account, prices, assetPrices, inc.bond);
+        _open(account, prices, PublicInputs.listHash(prices), assetPrices, inc.bond);
     }
 
     /// @notice Challenges every challengeable account of `accounts` with one oracle read; skips the rest
@@ -219,9 +219,11 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         Incentives memory inc = incentives;
         uint64[4] memory prices = oracle.marketPrices();
         uint256 assetPrices = _packAssets(oracle.assetPrices());
+        uint256 pricesHash;
         for (uint256 k = 0; k < accounts.length; k++) {
             if (!_challengeable(accounts[k], prices, inc.bandBps)) continue;
-            _open(accounts[k], prices, assetPrices, inc.bond);
+            if (pricesHash == 0) pricesHash = PublicInputs.listHash(prices);
+            _open(accounts[k], prices, pricesHash, assetPrices, inc.bond);
             count++;
         }
         uint256 cost = count * inc.bond;
@@ -255,7 +257,7 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         Account storage acc = _active(msg.sender);
         if (_challenges[msg.sender].deadline != 0) revert Registry__Challenged(msg.sender);
         uint64[4] memory prices = oracle.marketPrices();
-        uint256 snapshot = PublicInputs.snapshotHash(PublicInputs.context(msg.sender, acc.nonce), prices, mmHash);
+        uint256 snapshot = PublicInputs.snapshotHash(PublicInputs.context(msg.sender, acc.nonce), PublicInputs.listHash(prices), mmHash);
         uint256[3] memory s = [acc.commitment, _value(msg.sender, oracle.assetPrices()), snapshot];
         if (!solvencyVerifier.verifyProof(proof.a, proof.b, proof.c, s)) revert Registry__ProofInvalid();
         acc.nonce += 1;
@@ -384,11 +386,11 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         return false;
     }
 
-    function _open(address account, uint64[4] memory prices, uint256 assetPrices, uint128 bond) internal {
+    function _open(address account, uint64[4] memory prices, uint256 pricesHash, uint256 assetPrices, uint128 bond) internal {
         Account storage acc = _accounts[account];
         uint64 nonce = acc.nonce + 1;
         acc.nonce = nonce;
-        uint256 snapshot = PublicInputs.snapshotHash(PublicInputs.context(account, nonce), prices, mmHash);
+        uint256 snapshot = PublicInputs.snapshotHash(PublicInputs.context(account, nonce), pricesHash, mmHash);
         uint256 deadline = block.timestamp + timing.responseWindow;
         uint256 packed = PublicInputs.pack(prices);
         _challenges[account] = Challenge({

@@ -74,7 +74,7 @@ describe("Property tests: circuits agree with the reference model", function () 
     }
   }
 
-  it("Solvency accepts exactly the states the model calls solvent (1500 cases)", async () => {
+  it("Solvency accepts exactly the states the model calls solvent (1000 cases)", async () => {
     let solventSeen = 0;
     let insolventSeen = 0;
     await fc.assert(
@@ -86,10 +86,10 @@ describe("Property tests: circuits agree with the reference model", function () 
         else insolventSeen++;
         expect(await accepted(solvency, solvencyInputs(s, { value, prices: p }, r, ctx(1n)))).to.equal(expected);
       }),
-      { numRuns: 1500 },
+      { numRuns: 1000 },
     );
-    expect(solventSeen).to.be.greaterThan(100);
-    expect(insolventSeen).to.be.greaterThan(100);
+    expect(solventSeen).to.be.greaterThan(60);
+    expect(insolventSeen).to.be.greaterThan(60);
   });
 
   const trade: fc.Arbitrary<Trade> = fc.oneof(
@@ -98,7 +98,7 @@ describe("Property tests: circuits agree with the reference model", function () 
     fc.record({ kind: fc.constant("reduce" as const), market: fc.nat(M - 1), size }),
   );
 
-  it("Update accepts exactly the transitions the model allows and meet initial margin (1000 cases)", async () => {
+  it("Update accepts exactly the transitions the model allows and meet initial margin (700 cases)", async () => {
     let ok = 0;
     let refused = 0;
     await fc.assert(
@@ -118,10 +118,10 @@ describe("Property tests: circuits agree with the reference model", function () 
         const w = updateInputs(s, t, { value, prices: p }, r, ctx(5n), 1n);
         expect(await accepted(update, w.inputs)).to.equal(expected);
       }),
-      { numRuns: 1000 },
+      { numRuns: 700 },
     );
-    expect(ok).to.be.greaterThan(50);
-    expect(refused).to.be.greaterThan(50);
+    expect(ok).to.be.greaterThan(30);
+    expect(refused).to.be.greaterThan(30);
   });
 
   it("Equity outputs the model's equity when it is >= 0 and refuses otherwise (1000 cases)", async () => {
