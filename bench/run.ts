@@ -14,6 +14,7 @@ const SECTIONS: readonly Section[] = [
   { name: "circuits", run: circuitFigures },
   { name: "gas", run: async () => (await import("./gas")).gasFigures() },
   { name: "prover", run: async () => (await import("./prover")).proverFigures() },
+  { name: "keeper", run: async () => (await import("./keeper")).keeperFigures() },
   {
     name: "setup",
     skip: () => (process.env.BENCH_SKIP_SETUP === "1" ? "BENCH_SKIP_SETUP=1" : undefined),
