@@ -69,7 +69,7 @@ async function connect(cmd: Command, create = false, hold = true): Promise<Trade
     throw new InputError(`invalid private key: ${(e as Error).message.split(" (")[0]}`);
   }
   // NonceManager: ethers caches identical nonce queries for 250 ms, so back-to-back sends would collide
-  const signer = new NonceManager(wallet.connect(new JsonRpcProvider(g.rpc, undefined, { staticNetwork: await network(g.rpc), pollingInterval: 250 })));
+  const signer = new NonceManager(wallet.connect(new JsonRpcProvider(g.rpc, undefined, { staticNetwork: await network(g.rpc), pollingInterval: 250, cacheTimeout: -1 })));
   const logger = pino({ level: process.env.LOG_LEVEL ?? "info" }, pino.destination(2));
   const keys = await loadKeys(g.build);
   const o = { stateFile: g.state, passphrase, signer, registry: g.registry, keys, logger };
