@@ -1,45 +1,25 @@
 /**
- * One keeper process per checkpoint file: `<checkpoint>.lock` holds the owner's pid, created with
- * O_EXCL. A lock whose process is gone (a crash, kill -9) is taken over.
+ * One keeper process per checkpoint file: `<checkpoint>.lock`, the same crash-safe lock the trader's
+ * prover uses (O_EXCL create; a dead process's lock is taken over under a guard, so two keepers can never
+ * both take over the same stale lock).
  */
-import * as fs from "node:fs";
+import { FileLock } from "../prover/store/files";
+import { StoreError, StoreErrorCode } from "../prover/store/errors";
 import { KeeperError, KeeperErrorCode } from "./errors";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 export interface Lock {
   release(): void;
 }
 
 export function acquireLock(checkpointFile: string): Lock {
-  const file = `${checkpointFile}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      fs.writeFileSync(file, String(process.pid), { flag: "wx" });
-      return {
-        release: () => {
-          try {
-            if (fs.readFileSync(file, "utf8") === String(process.pid)) fs.unlinkSync(file);
-          } catch {
-            /* already gone */
-          }
-        },
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const pid = Number.parseInt(fs.readFileSync(file, "utf8"), 10);
-      if (Number.isInteger(pid) && pid !== process.pid && alive(pid)) {
-        throw new KeeperError(KeeperErrorCode.Locked, `another keeper (pid ${pid}) uses ${checkpointFile}; give each keeper its own checkpointFile`);
-      }
-      fs.rmSync(file, { force: true }); // stale lock of a dead process
+  const lock = new FileLock(`${checkpointFile}.lock`);
+  try {
+    lock.acquire();
+  } catch (e) {
+    if (e instanceof StoreError && e.code === StoreErrorCode.Locked) {
+      throw new KeeperError(KeeperErrorCode.Locked, `another keeper uses ${checkpointFile}; give each keeper its own checkpointFile (${e.message})`);
     }
+    throw e;
   }
-  throw new KeeperError(KeeperErrorCode.Locked, `could not lock ${file}`);
+  return { release: () => lock.release() };
 }

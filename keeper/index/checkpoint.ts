@@ -5,6 +5,7 @@
  * old or the new checkpoint, never a torn one.
  */
 import * as fs from "node:fs";
+import { atomicWrite } from "../../prover/store/files";
 import * as path from "node:path";
 import { z } from "zod";
 import { KeeperError, KeeperErrorCode } from "../errors";
@@ -70,23 +71,8 @@ function serialise(cp: Checkpoint): string {
 }
 
 export function writeFileAtomic(file: string, text: string): void {
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, "w", 0o600);
-  try {
-    fs.writeSync(fd, text);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  const dfd = fs.openSync(dir, "r");
-  try {
-    fs.fsyncSync(dfd);
-  } finally {
-    fs.closeSync(dfd);
-  }
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  atomicWrite(file, text);
 }
 
 export function saveCheckpoint(file: string, cp: Checkpoint): void {
