@@ -24,7 +24,7 @@ import {
   artifacts,
   instances,
 } from "./lib/circuits";
-import { circom, snarkjs, step } from "./lib/run";
+import { circom, snarkjs, snarkjsWithProgress, step } from "./lib/run";
 import { exportVerifier } from "./lib/verifier";
 
 function sha256(...parts: (string | Buffer)[]): string {
@@ -75,7 +75,7 @@ function compileCircuits(): void {
 }
 
 /** Deterministic development powers of tau: new + public beacon + prepare phase2. */
-function ensurePtau(): void {
+async function ensurePtau(): Promise<void> {
   if (fs.existsSync(DEV_PTAU)) {
     step(`powers of tau 2^${PTAU_POWER}: cached at ${path.relative(ROOT, DEV_PTAU)}`);
     return;
@@ -88,8 +88,8 @@ function ensurePtau(): void {
   snarkjs(["powersoftau", "new", "bn128", String(PTAU_POWER), fresh]);
   step(`powers of tau 2^${PTAU_POWER}: public beacon ${DEV_PTAU_BEACON}`);
   snarkjs(["powersoftau", "beacon", fresh, beacon, DEV_PTAU_BEACON, BEACON_ITERATIONS_EXP, "-n=zkmargin INSECURE dev beacon"]);
-  step(`powers of tau 2^${PTAU_POWER}: prepare phase 2 (about 2 minutes on 2 cores; progress below)`);
-  snarkjs(["powersoftau", "prepare", "phase2", beacon, prepared, "-v"]);
+  step(`powers of tau 2^${PTAU_POWER}: prepare phase 2 (about 2 minutes on 2 cores)`);
+  await snarkjsWithProgress(["powersoftau", "prepare", "phase2", beacon, prepared], "  prepare phase 2");
   fs.renameSync(prepared, DEV_PTAU);
   fs.rmSync(fresh, { force: true });
   fs.rmSync(beacon, { force: true });
@@ -122,14 +122,17 @@ function setupKeys(name: CircuitName): void {
   exportVerifier(name, a.zkey, "npm run build", "INSECURE development keys (deterministic powers of tau and public beacons)");
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const t0 = Date.now();
   fs.mkdirSync(BUILD_DIR, { recursive: true });
   compileCircuits();
-  ensurePtau();
+  await ensurePtau();
   for (const name of CIRCUIT_NAMES) setupKeys(name);
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
   step(`done in ${seconds} s. These keys are INSECURE development keys: never use them with real funds.`);
 }
 
-main();
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

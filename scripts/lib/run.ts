@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { ROOT } from "./circuits";
 
@@ -32,4 +32,29 @@ export function circom(args: string[], opts: { quiet?: boolean } = {}): string {
 
 export function step(msg: string): void {
   console.error(`[build] ${new Date().toISOString().slice(11, 19)} ${msg}`);
+}
+
+/**
+ * Runs snarkjs with `-v` and condenses its debug flood into one progress line per section it works on
+ * (e.g. "tauG1", "alphaTauG1"), so long steps show progress without thousands of lines.
+ */
+export function snarkjsWithProgress(args: string[], label: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [SNARKJS, ...args, "-v"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let section = "";
+    let tail = "";
+    const started = Date.now();
+    const onData = (d: Buffer) => {
+      tail = (tail + String(d)).slice(-4000);
+      for (const m of String(d).matchAll(/snarkJS\S*: (\w+):/g)) {
+        if (m[1] !== section) {
+          section = m[1];
+          step(`${label}: ${section} (${Math.round((Date.now() - started) / 1000)} s)`);
+        }
+      }
+    };
+    p.stdout.on("data", onData);
+    p.stderr.on("data", onData);
+    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`snarkjs ${args.join(" ")} failed (exit ${code})\n${tail}`))));
+  });
 }
