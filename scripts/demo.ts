@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     const action = await new Daemon(t, DEFAULT_DAEMON, silent).tick();
     const logs = await registry.queryFilter(registry.filters.Responded(t.account));
     const receipt = await logs[logs.length - 1]?.getTransactionReceipt();
-    if (receipt) record("respond", receipt.gasUsed);
+    if (receipt) record("respond", receipt.gasUsed, performance.now() - start);
     console.log(`    ${name}: ${action} in ${Math.round(performance.now() - start)} ms (gas ${receipt?.gasUsed ?? "-"})`);
     await at(`${name}'s prover answered (solvency proof at the pinned prices)`);
   }
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
   const carol = await TraderService.open({ stateFile: path.join(dir, "carol.json"), passphrase: "carol demo passphrase", signer: wallet(3), registry: sys.addresses.registry, keys, logger: silent });
   const before = await usdc.balanceOf(carol.account);
   const claim = await carol.claim();
-  record("claim", (await provider.getTransactionReceipt(claim.txHash))!.gasUsed);
+  record("claim", (await provider.getTransactionReceipt(claim.txHash))!.gasUsed, claim.proveMs);
   const paid = (await usdc.balanceOf(carol.account)) - before;
   console.log(`    equity ${fmtValue(claim.equity)} - penalty ${Number(liq.penaltyBps) / 100}% of ${fmtValue(liq.value)} -> paid ${Number(paid) / 1e6} USDC`);
   await at("Carol claimed her equity (Equity proof)");
@@ -161,7 +161,7 @@ async function main(): Promise<void> {
   console.log(timeline.join("\n"));
   console.log("\ngas used (median per transaction):");
   for (const [k, v] of Object.entries(gas)) console.log(`  ${k.padEnd(12)} ${median(v).toString().padStart(8)} gas  (${v.length} tx)`);
-  console.log("proving time (witness + Groth16, median):");
+  console.log("proving time (update, claim: witness + Groth16; respond: the daemon's whole answer, proof and mined transaction; median):");
   for (const [k, v] of Object.entries(proveMs)) console.log(`  ${k.padEnd(12)} ${Math.round(median(v))} ms`);
   traders.alice.close();
   traders.bob.close();

@@ -490,9 +490,7 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
 
     function _valueOf(uint256[MAX_ASSETS] memory bal, uint64[] memory prices) internal view returns (uint256 v) {
         for (uint256 i = 0; i < _assets.length; i++) {
-            if (bal[i] == 0) continue;
-            Asset memory a = _assets[i];
-            v += Math.mulDiv(bal[i], uint256(prices[i]) * a.haircutBps * 10 ** (VALUE_DECIMALS - PRICE_DECIMALS), 10_000 * 10 ** a.decimals);
+            if (bal[i] != 0) v += _assetValue(i, bal[i], prices[i]);
         }
     }
 

@@ -92,11 +92,15 @@ abstract contract CollateralVault is ReentrancyGuard {
         uint256 n = _assets.length;
         for (uint256 i = 0; i < n; i++) {
             uint256 b = bal[i];
-            if (b == 0) continue;
-            Asset memory a = _assets[i];
-            v += Math.mulDiv(b, uint256(prices[i]) * a.haircutBps * 10 ** (VALUE_DECIMALS - PRICE_DECIMALS), 10_000 * 10 ** a.decimals);
+            if (b != 0) v += _assetValue(i, b, prices[i]);
         }
         if (v > MAX_VALUE) revert Vault__ValueTooLarge(v);
+    }
+
+    /// @notice Value of `balance` of asset `i` at `price` after its haircut (value units, rounded down).
+    function _assetValue(uint256 i, uint256 balance, uint64 price) internal view returns (uint256) {
+        Asset memory a = _assets[i];
+        return Math.mulDiv(balance, uint256(price) * a.haircutBps * 10 ** (VALUE_DECIMALS - PRICE_DECIMALS), 10_000 * 10 ** a.decimals);
     }
 
     /// @notice Token amount of `value` value units of an asset at `price` (no haircut).

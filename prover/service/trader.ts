@@ -199,12 +199,12 @@ export class TraderService {
   }
 
   /** Claims equity after a liquidation. */
-  async claim(): Promise<{ equity: bigint; txHash: string }> {
+  async claim(): Promise<{ equity: bigint; txHash: string; proveMs: number }> {
     const { equity, proof } = await prepareClaim(this.keys, this.registry, this.account, this.state);
     const tx = await this.registry.claim(equity, proof.proof);
     await this.mined(tx);
     this.log.info({ equity: equity.toString(), tx: tx.hash }, "equity claimed");
-    return { equity, txHash: tx.hash };
+    return { equity, txHash: tx.hash, proveMs: proof.ms };
   }
 
   async marketPrices(): Promise<bigint[]> {
