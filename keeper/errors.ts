@@ -1,3 +1,5 @@
+import { CodedError } from "../prover/model/errors";
+
 /**
  * What callers of the keeper (the CLI, tests, an operator's supervisor) must tell apart, and the process
  * exit code each maps to. Anything else is a bug (exit 1).
@@ -19,15 +21,7 @@ export enum KeeperErrorCode {
   TxFailed = "TX_FAILED",
 }
 
-export class KeeperError extends Error {
-  constructor(
-    readonly code: KeeperErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "KeeperError";
-  }
-}
+export class KeeperError extends CodedError<KeeperErrorCode> {}
 
 const EXIT_CODES: Record<KeeperErrorCode, number> = {
   [KeeperErrorCode.BadConfig]: 2,

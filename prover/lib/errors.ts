@@ -1,3 +1,5 @@
+import { CodedError } from "../model/errors";
+
 /** What the prover's callers (CLI, daemon) must tell apart. */
 export enum ProverErrorCode {
   VerifierMismatch = "VERIFIER_MISMATCH",
@@ -7,12 +9,4 @@ export enum ProverErrorCode {
   TxFailed = "TX_FAILED",
 }
 
-export class ProverError extends Error {
-  constructor(
-    readonly code: ProverErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "ProverError";
-  }
-}
+export class ProverError extends CodedError<ProverErrorCode> {}

@@ -8,15 +8,18 @@ export enum ModelErrorCode {
   NegativeEquity = "NEGATIVE_EQUITY",
 }
 
-export class ModelError extends Error {
+/** An error with a code callers can tell apart (the enum of each module lists them). */
+export class CodedError<C extends string> extends Error {
   constructor(
-    readonly code: ModelErrorCode,
+    readonly code: C,
     message: string,
   ) {
     super(message);
-    this.name = "ModelError";
+    this.name = new.target.name;
   }
 }
+
+export class ModelError extends CodedError<ModelErrorCode> {}
 
 export function requireRange(name: string, value: bigint, bits: number): void {
   if (value < 0n || value >= 1n << BigInt(bits)) {

@@ -1,3 +1,5 @@
+import { CodedError } from "../model/errors";
+
 /** What the CLI and daemon must tell apart when the private state cannot be used. */
 export enum StoreErrorCode {
   NotFound = "STATE_NOT_FOUND",
@@ -8,12 +10,4 @@ export enum StoreErrorCode {
   ChainMismatch = "CHAIN_MISMATCH",
 }
 
-export class StoreError extends Error {
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "StoreError";
-  }
-}
+export class StoreError extends CodedError<StoreErrorCode> {}
