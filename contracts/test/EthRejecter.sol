@@ -6,8 +6,19 @@ interface IChallenge {
     function withdrawCredit() external;
 }
 
-/// @notice TEST ONLY: a keeper contract that refuses ETH, to show bond payments cannot be blocked.
+/// @notice TEST ONLY: a keeper contract that refuses ETH (until told to accept it), to show bond payments
+///         cannot be blocked and that a credited bond can be withdrawn later.
 contract EthRejecter {
+    bool public accepting;
+
+    function setAccepting(bool a) external {
+        accepting = a;
+    }
+
+    receive() external payable {
+        require(accepting, "EthRejecter: refusing ETH");
+    }
+
     function challenge(IChallenge registry, address account) external payable {
         registry.challenge{value: msg.value}(account);
     }

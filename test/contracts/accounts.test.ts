@@ -132,6 +132,18 @@ describe("Registry: accounts, collateral and private updates", () => {
       await expect(alice.registry.update(p.args, proofArgs(p.proof.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__ProofInvalid");
     });
 
+    it("previewUpdate refuses a withdrawal or loss the collateral cannot cover, and an unknown asset", async () => {
+      const sys = await deploySystem();
+      const alice = await new Trader(sys.traders[0], sys).open([{ asset: USDC, amount: usdc(100) }]);
+      const r = sys.registry;
+      await expect(r.previewUpdate(alice.address, 0n, USDC, usdc(101))).to.be.revertedWithCustomError(r, "Vault__InsufficientCollateral").withArgs(USDC, usdc(100), usdc(101));
+      await expect(r.previewUpdate(alice.address, 0n, 7n, 1n)).to.be.revertedWithCustomError(r, "Vault__UnknownAsset").withArgs(7n);
+      // a $101 realised loss needs 101 USDC (rounded up) of the 100 held
+      await expect(r.previewUpdate(alice.address, -101n * E18, 0n, 0n)).to.be.revertedWithCustomError(r, "Vault__InsufficientCollateral").withArgs(USDC, usdc(100), usdc(101));
+      const [value] = await r.previewUpdate(alice.address, -40n * E18, USDC, usdc(10));
+      expect(value).to.equal(50n * E18);
+    });
+
     it("rejects a withdrawal larger than the balance and a gain the fund cannot pay", async () => {
       const sys = await deploySystem();
       const alice = await new Trader(sys.traders[0], sys).open([{ asset: USDC, amount: usdc(5_000) }]);

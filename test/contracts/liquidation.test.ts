@@ -65,7 +65,7 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
         .withArgs(alice.address, 2n, sys.keeper.address, 6_400n * E18, 100n * E18);
     });
 
-    it("credits a bond the challenger's contract refuses, and its withdrawal then fails loudly", async () => {
+    it("credits a bond the challenger's contract refuses; withdrawing fails loudly until it accepts ETH", async () => {
       const sys = await deploySystem();
       const alice = await new Trader(sys.traders[0], sys).open([{ asset: USDC, amount: usdc(4_000) }]);
       await setPrice(sys, 0, 3_500n * E8);
@@ -76,6 +76,15 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
       expect(await sys.registry.ethCredit(await rejecter.getAddress())).to.equal(sys.bond);
       await expect(rejecter.withdrawCredit(await sys.registry.getAddress())).to.be.revertedWithCustomError(sys.registry, "Registry__TransferFailed");
       await expect(sys.registry.connect(sys.keeper2).withdrawCredit()).to.be.revertedWithCustomError(sys.registry, "Registry__NothingToWithdraw");
+      // once it accepts ETH, the credited bond is withdrawn in full, once
+      await rejecter.setAccepting(true);
+      const rejecterAddr = await rejecter.getAddress();
+      await expect(rejecter.withdrawCredit(await sys.registry.getAddress()))
+        .to.emit(sys.registry, "CreditWithdrawn")
+        .withArgs(rejecterAddr, sys.bond);
+      expect(await ethers.provider.getBalance(rejecterAddr)).to.equal(sys.bond);
+      expect(await sys.registry.ethCredit(rejecterAddr)).to.equal(0n);
+      await expect(rejecter.withdrawCredit(await sys.registry.getAddress())).to.be.revertedWithCustomError(sys.registry, "Registry__NothingToWithdraw");
     });
   });
 
