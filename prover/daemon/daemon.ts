@@ -73,8 +73,9 @@ export class Daemon {
         return "cannot-answer";
       }
     }
-    const acted = await this.maybeRefresh(acc.provenAt, acc.provenPrices);
-    await this.warnNearLiquidation();
+    const prices = await this.t.marketPrices(); // one oracle read serves both checks
+    const acted = await this.maybeRefresh(acc.provenAt, acc.provenPrices, prices);
+    await this.warnNearLiquidation(prices);
     return acted ? "refreshed" : "idle";
   }
 
@@ -125,10 +126,9 @@ export class Daemon {
     this.log.info({ tx: receipt.hash, proveMs: Math.round(ms), gas: receipt.gasUsed.toString() }, "challenge answered");
   }
 
-  private async maybeRefresh(provenAt: bigint, provenPacked: bigint): Promise<boolean> {
+  private async maybeRefresh(provenAt: bigint, provenPacked: bigint, prices: readonly bigint[]): Promise<boolean> {
     const reg = this.t.registry;
     const [timing, inc] = await Promise.all([reg.timing(), reg.incentives()]);
-    const prices = await this.t.marketPrices();
     const proven = unpack(provenPacked);
     const threshold = (BigInt(inc.bandBps) * BigInt(this.o.refreshAtBandShareBps)) / BPS;
     const moved = prices.some((p, j) => (p > proven[j] ? p - proven[j] : proven[j] - p) * BPS > threshold * proven[j]);
@@ -141,8 +141,8 @@ export class Daemon {
     return true;
   }
 
-  private async warnNearLiquidation(): Promise<void> {
-    const v = await statusView(this.t);
+  private async warnNearLiquidation(prices: bigint[]): Promise<void> {
+    const v = await statusView(this.t, prices);
     for (const m of v.markets) {
       const near = m.distanceBps !== undefined && m.distanceBps < BigInt(this.o.warnBps);
       if (near && !this.warned.has(m.market)) {

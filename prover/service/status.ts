@@ -40,10 +40,11 @@ export interface StatusView {
   markets: MarketView[];
 }
 
-export async function statusView(t: TraderService): Promise<StatusView> {
+/** `currentPrices`: oracle prices the caller has just read (the daemon), to avoid reading them twice. */
+export async function statusView(t: TraderService, currentPrices?: bigint[]): Promise<StatusView> {
   const acc = await t.registry.accountOf(t.account);
   const ch = await t.registry.challengeOf(t.account);
-  const prices = acc.status === 1n ? await t.marketPrices() : unpack((await t.registry.liquidationOf(t.account)).marketPrices);
+  const prices = acc.status === 1n ? (currentPrices ?? (await t.marketPrices())) : unpack((await t.registry.liquidationOf(t.account)).marketPrices);
   const value = acc.status === 1n ? await t.registry.collateralValue(t.account) : (await t.registry.liquidationOf(t.account)).value;
   const [mm] = await t.registry.ratios();
   const mmRatios = mm.map(BigInt);
