@@ -151,7 +151,8 @@ export async function gasFigures(): Promise<Figure[]> {
     ),
   );
   for (const t of groupB) {
-    if ((await registry.challengeOf(t.address)).deadline === 0n) throw new Error("batch did not challenge every account");
+    if ((await registry.challengeOf(t.address)).deadline === 0n)
+      throw new Error("batch did not challenge every account");
   }
 
   progress("gas: liquidations and claims");

@@ -25,7 +25,16 @@ const E8 = 10n ** 8n;
 const E18 = 10n ** 18n;
 const PRICES = [3_000n * E8, 60_000n * E8, 150n * E8, 80n * 10n ** 6n];
 const OLD_SOL = [3_000n * E8, 60_000n * E8, 120n * E8, 80n * 10n ** 6n];
-const PARAMS: ProtocolParams = { freshness: 86_400n, responseWindow: 3_600n, exclusivePeriod: 600n, bond: 10n ** 16n, bandBps: 500n, bountyBps: 100n, bountyCap: 1_000n * E18, paused: false };
+const PARAMS: ProtocolParams = {
+  freshness: 86_400n,
+  responseWindow: 3_600n,
+  exclusivePeriod: 600n,
+  bond: 10n ** 16n,
+  bandBps: 500n,
+  bountyBps: 100n,
+  bountyCap: 1_000n * E18,
+  paused: false,
+};
 const NOW = 2_000_000n;
 const KEEPER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
@@ -44,7 +53,11 @@ function history(accounts: number): LogLike[] {
     const a = addr(i);
     const b = 1 + Math.floor(i / 10);
     const prices = i % 100 === 1 ? OLD_SOL : PRICES;
-    logs.push(ev(b, "AccountOpened", [a, 1n]), ev(b, "Proven", [a, 0n, pack(prices), NOW - 5_000n]), ev(b, "Deposited", [a, 0n, 4_000n * 10n ** 6n]));
+    logs.push(
+      ev(b, "AccountOpened", [a, 1n]),
+      ev(b, "Proven", [a, 0n, pack(prices), NOW - 5_000n]),
+      ev(b, "Deposited", [a, 0n, 4_000n * 10n ** 6n]),
+    );
     logs.push(ev(b, "Updated", [a, 1n, 12345n, 0n, 0n, 0n]), ev(b, "Proven", [a, 1n, pack(prices), NOW - 4_000n]));
     if (i % 100 === 2) logs.push(ev(b, "Challenged", [a, 2n, KEEPER, NOW - 10n, pack(PRICES), 99n]));
     if (i % 20 === 3) {
@@ -138,11 +151,26 @@ async function rpcFigure(): Promise<Figure> {
   const network = Network.from(31337n);
   const provider = new BrowserProvider(counting, network, { staticNetwork: network, cacheTimeout: -1 });
   const registry = await sys.registry.getAddress();
-  const key = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase("test test test test test test test test test test test junk"), "m/44'/60'/0'/0/1");
-  const cfg = loadConfig({ flags: { rpcUrl: "http://in-process", registry, checkpointFile: "/dev/null", profit: { ethPriceInQuote: "3000" } }, env: {} }).config;
+  const key = HDNodeWallet.fromMnemonic(
+    Mnemonic.fromPhrase("test test test test test test test test test test test junk"),
+    "m/44'/60'/0'/0/1",
+  );
+  const cfg = loadConfig({
+    flags: { rpcUrl: "http://in-process", registry, checkpointFile: "/dev/null", profit: { ethPriceInQuote: "3000" } },
+    env: {},
+  }).config;
   const chain: ChainReader = await RegistryReader.create(provider, registry);
   const log = pino({ level: "silent" });
-  const keeper = new Keeper({ config: cfg, chainId: 31337n, chain, indexer: new Indexer(chain, { startBlock: 0, confirmations: 3, chunk: 2_000 }, log), log, me: key.address, rpcCalls: () => calls, readOnly: true });
+  const keeper = new Keeper({
+    config: cfg,
+    chainId: 31337n,
+    chain,
+    indexer: new Indexer(chain, { startBlock: 0, confirmations: 3, chunk: 2_000 }, log),
+    log,
+    me: key.address,
+    rpcCalls: () => calls,
+    readOnly: true,
+  });
   await keeper.round(); // catch up
   const samples: number[] = [];
   for (let i = 0; i < 7; i++) {

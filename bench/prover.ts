@@ -29,7 +29,14 @@ export async function proverFigures(): Promise<Figure[]> {
     await (await sys.tokens[0].connect(owner).mint(await traderWallet.getAddress(), 10n ** 12n)).wait();
     const log = pino({ level: "silent" });
     const keys = await loadKeys();
-    const opts = { stateFile: path.join(dir, "state.json"), passphrase: "bench", signer: traderWallet, registry: sys.addresses.registry, keys, logger: log };
+    const opts = {
+      stateFile: path.join(dir, "state.json"),
+      passphrase: "bench",
+      signer: traderWallet,
+      registry: sys.addresses.registry,
+      keys,
+      logger: log,
+    };
     const trader = await TraderService.init(opts);
     await trader.deposit(0n, 100_000n * 10n ** 6n);
     await trader.update({ kind: "increase", market: 0, size: 10n * 10n ** 10n, side: Side.Long });
@@ -62,7 +69,12 @@ export async function proverFigures(): Promise<Figure[]> {
     ctrl.abort();
     await running;
 
-    const store = StateStore.create(path.join(dir, "write.json"), "bench", { chainId: 1n, registry: account, account }, emptyState(4));
+    const store = StateStore.create(
+      path.join(dir, "write.json"),
+      "bench",
+      { chainId: 1n, registry: account, account },
+      emptyState(4),
+    );
     const write = async () => store.setPending(emptyState(4), "bench");
     return [
       figure("prover.respond_latency_ms", Math.round(median(latencies)), "ms"),

@@ -38,7 +38,8 @@ function timeS(label: string, fn: () => void): number {
 
 export async function setupFigures(): Promise<Figure[]> {
   for (const name of CIRCUIT_NAMES) {
-    if (!fs.existsSync(artifacts(name).r1cs)) throw new Error(`${artifacts(name).r1cs} is missing: run \`npm run build\` first`);
+    if (!fs.existsSync(artifacts(name).r1cs))
+      throw new Error(`${artifacts(name).r1cs} is missing: run \`npm run build\` first`);
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zkmargin-bench-setup-"));
   try {

@@ -33,7 +33,11 @@ export async function openApp(loaded: LoadedConfig, log: Logger, opts: { signer:
       throw new KeeperError(KeeperErrorCode.NoRegistry, `no contract at registry ${c.registry} on chain ${chainId}`);
     }
     const reader = await RegistryReader.create(provider, c.registry);
-    const indexer = new Indexer(reader, { startBlock: c.startBlock, confirmations: c.confirmations, chunk: c.logChunkBlocks }, log);
+    const indexer = new Indexer(
+      reader,
+      { startBlock: c.startBlock, confirmations: c.confirmations, chunk: c.logChunkBlocks },
+      log,
+    );
     let executor: Executor | undefined;
     let me: string | undefined;
     if (loaded.key !== undefined) me = new Wallet(loaded.key.reveal()).address;
@@ -43,9 +47,22 @@ export async function openApp(loaded: LoadedConfig, log: Logger, opts: { signer:
       await sender.init();
       executor = new Executor(provider, sender, { registry: c.registry, me: wallet.address, dryRun: c.dryRun }, log);
     }
-    const keeper = new Keeper({ config: c, chainId, chain: reader, indexer, log, executor, me, rpcCalls: () => provider.calls, readOnly: !opts.signer });
+    const keeper = new Keeper({
+      config: c,
+      chainId,
+      chain: reader,
+      indexer,
+      log,
+      executor,
+      me,
+      rpcCalls: () => provider.calls,
+      readOnly: !opts.signer,
+    });
     await keeper.init();
-    log.info({ chainId, registry: c.registry, keeper: me, dryRun: c.dryRun, finalizedBlock: indexer.finalizedBlock }, "keeper ready");
+    log.info(
+      { chainId, registry: c.registry, keeper: me, dryRun: c.dryRun, finalizedBlock: indexer.finalizedBlock },
+      "keeper ready",
+    );
     return { keeper, provider, me, close: () => provider.destroy() };
   } catch (e) {
     provider.destroy();

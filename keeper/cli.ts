@@ -60,7 +60,17 @@ function withCommon(cmd: Command): Command {
     .option("--batch-size <n>", "accounts per transaction")
     .option("--checkpoint <file>", "checkpoint file")
     .option("--dry-run", "log what would be sent, send nothing")
-    .addOption(new Option("--log-level <level>", "log level").choices(["silent", "fatal", "error", "warn", "info", "debug", "trace"]));
+    .addOption(
+      new Option("--log-level <level>", "log level").choices([
+        "silent",
+        "fatal",
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "trace",
+      ]),
+    );
 }
 
 let log: Logger | undefined;
@@ -123,7 +133,10 @@ async function status(o: CommonOptions & { offline?: boolean }): Promise<void> {
   const loaded = setup(o, false);
   const c = loaded.config;
   const cp = loadCheckpoint(c.checkpointFile);
-  const checkpoint = cp.kind === "ok" ? { file: c.checkpointFile, block: cp.checkpoint.block, accounts: cp.checkpoint.accounts.size } : { file: c.checkpointFile, state: cp.kind };
+  const checkpoint =
+    cp.kind === "ok"
+      ? { file: c.checkpointFile, block: cp.checkpoint.block, accounts: cp.checkpoint.accounts.size }
+      : { file: c.checkpointFile, state: cp.kind };
   if (o.offline) {
     process.stdout.write(`${toJson({ registry: c.registry, checkpoint })}\n`);
     return;
@@ -153,8 +166,12 @@ const program = new Command()
   .name("zkmargin-keeper")
   .description("Challenges stale zkmargin accounts and liquidates expired challenges")
   .showHelpAfterError();
-withCommon(program.command("run").description("run rounds until SIGINT/SIGTERM")).action((o: CommonOptions) => run(o).catch(fail));
-withCommon(program.command("once").description("run one round and print its JSON summary")).action((o: CommonOptions) => once(o).catch(fail));
+withCommon(program.command("run").description("run rounds until SIGINT/SIGTERM")).action((o: CommonOptions) =>
+  run(o).catch(fail),
+);
+withCommon(program.command("once").description("run one round and print its JSON summary")).action((o: CommonOptions) =>
+  once(o).catch(fail),
+);
 withCommon(program.command("status").description("print an index summary (read-only)"))
   .option("--offline", "only read the checkpoint file")
   .action((o: CommonOptions & { offline?: boolean }) => status(o).catch(fail));

@@ -13,7 +13,10 @@ import { KeeperError, KeeperErrorCode } from "./errors";
 
 const uint = (min: number, max: number) => z.number().int().min(min).max(max);
 const amount = z
-  .union([z.string().regex(/^\d+$/, "expected a non-negative integer as a decimal string"), z.number().int().nonnegative()])
+  .union([
+    z.string().regex(/^\d+$/, "expected a non-negative integer as a decimal string"),
+    z.number().int().nonnegative(),
+  ])
   .transform((v) => BigInt(v));
 const address = z.string().refine((a) => {
   try {
@@ -60,7 +63,9 @@ export const configSchema = z.strictObject({
       liquidateGasPerAccount: uint(1, 10_000_000).default(120_000),
     })
     .prefault({})
-    .refine((g) => g.priorityFeeWei <= g.maxFeePerGasWei, { message: "priorityFeeWei must not exceed maxFeePerGasWei" }),
+    .refine((g) => g.priorityFeeWei <= g.maxFeePerGasWei, {
+      message: "priorityFeeWei must not exceed maxFeePerGasWei",
+    }),
   profit: z.strictObject({
     /** Price of 1 ETH in the settlement quote currency: value units per wei (value unit = 1e-18 quote). */
     ethPriceInQuote: amount.refine((v) => v > 0n, "must be > 0"),
@@ -118,7 +123,10 @@ export const ENV = {
 } as const;
 
 function bad(lines: string[]): KeeperError {
-  return new KeeperError(KeeperErrorCode.BadConfig, `invalid keeper config:\n${lines.map((l) => `  - ${l}`).join("\n")}`);
+  return new KeeperError(
+    KeeperErrorCode.BadConfig,
+    `invalid keeper config:\n${lines.map((l) => `  - ${l}`).join("\n")}`,
+  );
 }
 
 function readJson(file: string): Record<string, unknown> {
@@ -134,7 +142,8 @@ function readJson(file: string): Record<string, unknown> {
   } catch (e) {
     throw bad([`config file ${file}: not valid JSON (${(e as Error).message})`]);
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw bad([`config file ${file}: expected a JSON object`]);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw bad([`config file ${file}: expected a JSON object`]);
   return raw as Record<string, unknown>;
 }
 
@@ -145,7 +154,12 @@ function readKey(source: string, text: string): SigningKey {
 }
 
 /** Merges defaults < file < environment < flags, validates everything and resolves the key. */
-export function loadConfig(opts: { file?: string; flags?: ConfigFlags; env?: NodeJS.ProcessEnv; requireKey?: boolean }): LoadedConfig {
+export function loadConfig(opts: {
+  file?: string;
+  flags?: ConfigFlags;
+  env?: NodeJS.ProcessEnv;
+  requireKey?: boolean;
+}): LoadedConfig {
   const env = opts.env ?? process.env;
   const fromFile = opts.file === undefined ? {} : readJson(opts.file);
   if ("privateKey" in fromFile || "key" in fromFile) {

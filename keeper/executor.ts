@@ -20,10 +20,36 @@ import type { TxSender } from "./tx/sender";
 export type Action = "challenge" | "liquidate";
 
 export type TxResult =
-  | { readonly status: "mined"; readonly action: Action; readonly accounts: string[]; readonly handled: string[]; readonly hash: string; readonly gasUsed: bigint; readonly attempts: number }
-  | { readonly status: "reverted"; readonly action: Action; readonly accounts: string[]; readonly hash: string; readonly gasUsed: bigint }
-  | { readonly status: "skipped"; readonly action: Action; readonly accounts: string[]; readonly reason: "dry-run" | "taken" | "paused"; readonly detail?: string }
-  | { readonly status: "failed"; readonly action: Action; readonly accounts: string[]; readonly code: string; readonly message: string };
+  | {
+      readonly status: "mined";
+      readonly action: Action;
+      readonly accounts: string[];
+      readonly handled: string[];
+      readonly hash: string;
+      readonly gasUsed: bigint;
+      readonly attempts: number;
+    }
+  | {
+      readonly status: "reverted";
+      readonly action: Action;
+      readonly accounts: string[];
+      readonly hash: string;
+      readonly gasUsed: bigint;
+    }
+  | {
+      readonly status: "skipped";
+      readonly action: Action;
+      readonly accounts: string[];
+      readonly reason: "dry-run" | "taken" | "paused";
+      readonly detail?: string;
+    }
+  | {
+      readonly status: "failed";
+      readonly action: Action;
+      readonly accounts: string[];
+      readonly code: string;
+      readonly message: string;
+    };
 
 /** Reverts meaning "another keeper (or the owner) got there first, or it is not due yet". */
 export const TAKEN_ERRORS: ReadonlySet<string> = new Set([
@@ -51,12 +77,18 @@ export class Executor {
   ) {}
 
   challenge(accounts: string[], bond: bigint, fees: Fees): Promise<TxResult> {
-    const data = accounts.length === 1 ? iface.encodeFunctionData("challenge", [accounts[0]]) : iface.encodeFunctionData("challengeBatch", [accounts]);
+    const data =
+      accounts.length === 1
+        ? iface.encodeFunctionData("challenge", [accounts[0]])
+        : iface.encodeFunctionData("challengeBatch", [accounts]);
     return this.execute("challenge", accounts, data, bond * BigInt(accounts.length), fees);
   }
 
   liquidate(accounts: string[], fees: Fees): Promise<TxResult> {
-    const data = accounts.length === 1 ? iface.encodeFunctionData("liquidate", [accounts[0]]) : iface.encodeFunctionData("liquidateBatch", [accounts]);
+    const data =
+      accounts.length === 1
+        ? iface.encodeFunctionData("liquidate", [accounts[0]])
+        : iface.encodeFunctionData("liquidateBatch", [accounts]);
     return this.execute("liquidate", accounts, data, 0n, fees);
   }
 
@@ -66,32 +98,57 @@ export class Executor {
       if (accounts.length > 1) {
         // against the pending block: a competitor's transaction still in the mempool counts as done
         const ret = await this.provider.call({ ...tx, blockTag: "pending" });
-        const [count] = action === "challenge" ? iface.decodeFunctionResult("challengeBatch", ret) : iface.decodeFunctionResult("liquidateBatch", ret);
-        if (count === 0n) return { status: "skipped", action, accounts, reason: "taken", detail: "no account of the batch is still actionable" };
+        const [count] =
+          action === "challenge"
+            ? iface.decodeFunctionResult("challengeBatch", ret)
+            : iface.decodeFunctionResult("liquidateBatch", ret);
+        if (count === 0n)
+          return {
+            status: "skipped",
+            action,
+            accounts,
+            reason: "taken",
+            detail: "no account of the batch is still actionable",
+          };
       }
       return await this.provider.estimateGas(tx);
     } catch (e) {
       if (findKeeperError(e)) throw e; // RPC unreachable: the round fails and is retried
       const name = revertName(e);
-      if (name !== undefined && TAKEN_ERRORS.has(name)) return { status: "skipped", action, accounts, reason: "taken", detail: name };
+      if (name !== undefined && TAKEN_ERRORS.has(name))
+        return { status: "skipped", action, accounts, reason: "taken", detail: name };
       if (name === "Registry__Paused") return { status: "skipped", action, accounts, reason: "paused", detail: name };
       return { status: "failed", action, accounts, code: "PREFLIGHT_REVERT", message: name ?? messageOf(e) };
     }
   }
 
-  private async execute(action: Action, accounts: string[], data: string, value: bigint, fees: Fees): Promise<TxResult> {
+  private async execute(
+    action: Action,
+    accounts: string[],
+    data: string,
+    value: bigint,
+    fees: Fees,
+  ): Promise<TxResult> {
     const pre = await this.preflight(action, accounts, data, value);
     if (typeof pre !== "bigint") {
-      if (pre.status === "failed") this.log.error({ action, accounts, result: pre }, `${action}: preflight failed (${pre.message})`);
-      else if (pre.status === "skipped") this.log.info({ action, accounts, result: pre }, `${action}: not sent (${pre.reason})`);
+      if (pre.status === "failed")
+        this.log.error({ action, accounts, result: pre }, `${action}: preflight failed (${pre.message})`);
+      else if (pre.status === "skipped")
+        this.log.info({ action, accounts, result: pre }, `${action}: not sent (${pre.reason})`);
       return pre;
     }
     if (this.opts.dryRun) {
-      this.log.info({ action, accounts, value, gasEstimate: pre, fees }, `dry-run: would ${action} ${accounts.length} account(s)`);
+      this.log.info(
+        { action, accounts, value, gasEstimate: pre, fees },
+        `dry-run: would ${action} ${accounts.length} account(s)`,
+      );
       return { status: "skipped", action, accounts, reason: "dry-run" };
     }
     try {
-      const sent = await this.sender.send({ to: this.opts.registry, data, value, gasLimit: (pre * 13n) / 10n + 10_000n }, fees);
+      const sent = await this.sender.send(
+        { to: this.opts.registry, data, value, gasLimit: (pre * 13n) / 10n + 10_000n },
+        fees,
+      );
       const r = sent.receipt;
       if (r.status !== 1) {
         this.log.warn({ action, accounts, hash: r.hash }, `${action}: transaction reverted on chain (lost a race)`);
@@ -99,9 +156,15 @@ export class Executor {
       }
       const handled = this.handled(action, r.logs);
       if (handled.length < accounts.length) {
-        this.log.info({ action, taken: accounts.filter((a) => !handled.includes(a)) }, `${action}: ${accounts.length - handled.length} of ${accounts.length} taken by others`);
+        this.log.info(
+          { action, taken: accounts.filter((a) => !handled.includes(a)) },
+          `${action}: ${accounts.length - handled.length} of ${accounts.length} taken by others`,
+        );
       }
-      this.log.info({ action, accounts, handled, hash: r.hash, gasUsed: r.gasUsed, attempts: sent.attempts }, `${action}: mined`);
+      this.log.info(
+        { action, accounts, handled, hash: r.hash, gasUsed: r.gasUsed, attempts: sent.attempts },
+        `${action}: mined`,
+      );
       return { status: "mined", action, accounts, handled, hash: r.hash, gasUsed: r.gasUsed, attempts: sent.attempts };
     } catch (e) {
       const k = findKeeperError(e);
@@ -119,8 +182,10 @@ export class Executor {
     for (const l of logs) {
       if (l.address.toLowerCase() !== this.opts.registry.toLowerCase()) continue;
       const ev = decodeLog(l);
-      if (action === "challenge" && ev?.kind === "challenged" && ev.challenger.toLowerCase() === me) out.push(ev.account);
-      if (action === "liquidate" && ev?.kind === "liquidated" && ev.liquidator.toLowerCase() === me) out.push(ev.account);
+      if (action === "challenge" && ev?.kind === "challenged" && ev.challenger.toLowerCase() === me)
+        out.push(ev.account);
+      if (action === "liquidate" && ev?.kind === "liquidated" && ev.liquidator.toLowerCase() === me)
+        out.push(ev.account);
     }
     return out;
   }

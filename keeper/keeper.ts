@@ -62,7 +62,14 @@ export class Keeper {
     this.#persistence = new IndexPersistence(
       d.indexer,
       d.chain,
-      { file: c.checkpointFile, everyMs: c.checkpointEveryMs, chainId: d.chainId, registry: c.registry, startBlock: c.startBlock, readOnly: d.readOnly ?? false },
+      {
+        file: c.checkpointFile,
+        everyMs: c.checkpointEveryMs,
+        chainId: d.chainId,
+        registry: c.registry,
+        startBlock: c.startBlock,
+        readOnly: d.readOnly ?? false,
+      },
       d.log,
     );
   }
@@ -92,7 +99,8 @@ export class Keeper {
 
   private cool(account: string): void {
     const r = this.d.indexer.view().get(account);
-    if (r !== undefined) this.#cooldown.set(strategy.hintKey(account, r.nonce), this.#round + this.d.config.candidateCooldownRounds);
+    if (r !== undefined)
+      this.#cooldown.set(strategy.hintKey(account, r.nonce), this.#round + this.d.config.candidateCooldownRounds);
   }
 
   async round(): Promise<RoundSummary> {
@@ -153,7 +161,10 @@ export class Keeper {
       const fees = quoteFees(head.baseFeePerGas, c.gas);
       if (fees === undefined) {
         summary.gasAboveCap = true;
-        log.warn({ baseFeePerGas: head.baseFeePerGas, cap: c.gas.maxFeePerGasWei }, "base fee at or above maxFeePerGasWei: sending nothing");
+        log.warn(
+          { baseFeePerGas: head.baseFeePerGas, cap: c.gas.maxFeePerGasWei },
+          "base fee at or above maxFeePerGasWei: sending nothing",
+        );
       } else {
         const econ: strategy.Economics = {
           gasPriceWei: fees.expectedGasPrice,
@@ -194,12 +205,17 @@ export class Keeper {
     const checked = await Promise.all(
       take.map(async (candidate) => {
         const deadline = await chain.deadlineOf(candidate.account);
-        return { candidate, deadline, pinnedValue: deadline === null ? 0n : await chain.pinnedValue(candidate.account) };
+        return {
+          candidate,
+          deadline,
+          pinnedValue: deadline === null ? 0n : await chain.pinnedValue(candidate.account),
+        };
       }),
     );
     const sel = strategy.selectLiquidations(checked, head.timestamp, p, e, this.limits);
     for (const c of checked) {
-      if (c.deadline !== null && c.deadline > c.candidate.deadline) this.#hints.set(strategy.hintKey(c.candidate.account, c.candidate.nonce), c.deadline);
+      if (c.deadline !== null && c.deadline > c.candidate.deadline)
+        this.#hints.set(strategy.hintKey(c.candidate.account, c.candidate.nonce), c.deadline);
     }
     this.skip(sel.skipped, summary);
     for (const b of sel.batches) this.record(await this.d.executor!.liquidate(b, fees), summary);
@@ -251,7 +267,11 @@ export class Keeper {
       status: r.status,
       accounts: r.accounts,
       ...(r.status === "mined" || r.status === "reverted" ? { hash: r.hash } : {}),
-      ...(r.status === "skipped" ? { reason: r.detail ?? r.reason } : r.status === "failed" ? { reason: `${r.code}: ${r.message}` } : {}),
+      ...(r.status === "skipped"
+        ? { reason: r.detail ?? r.reason }
+        : r.status === "failed"
+          ? { reason: `${r.code}: ${r.message}` }
+          : {}),
     });
   }
 }

@@ -17,7 +17,10 @@ export function acquireLock(checkpointFile: string): Lock {
     lock.acquire();
   } catch (e) {
     if (e instanceof StoreError && e.code === StoreErrorCode.Locked) {
-      throw new KeeperError(KeeperErrorCode.Locked, `another keeper uses ${checkpointFile}; give each keeper its own checkpointFile (${e.message})`);
+      throw new KeeperError(
+        KeeperErrorCode.Locked,
+        `another keeper uses ${checkpointFile}; give each keeper its own checkpointFile (${e.message})`,
+      );
     }
     throw e;
   }

@@ -20,9 +20,15 @@ export async function runLoop(keeper: Keeper, pollIntervalMs: number, log: Logge
     } catch (e) {
       failures++;
       const k = findKeeperError(e);
-      log.error({ code: k?.code ?? "UNEXPECTED", error: messageOf(e), failures, ...(k ? {} : { stack: (e as Error).stack }) }, "round failed");
+      log.error(
+        { code: k?.code ?? "UNEXPECTED", error: messageOf(e), failures, ...(k ? {} : { stack: (e as Error).stack }) },
+        "round failed",
+      );
     }
-    const wait = failures === 0 ? Math.max(0, pollIntervalMs - (Date.now() - started)) : Math.min(MAX_BACKOFF_MS, pollIntervalMs * 2 ** Math.min(failures, 10));
+    const wait =
+      failures === 0
+        ? Math.max(0, pollIntervalMs - (Date.now() - started))
+        : Math.min(MAX_BACKOFF_MS, pollIntervalMs * 2 ** Math.min(failures, 10));
     await sleep(wait, signal);
   }
   try {

@@ -25,17 +25,25 @@ export function moveBps(current: bigint, proven: bigint): bigint {
   return proven === 0n ? (diff === 0n ? 0n : 1n << 64n) : (diff * BPS) / proven;
 }
 
-export type StaleReason = { readonly kind: "price"; readonly market: number; readonly moveBps: bigint } | { readonly kind: "time"; readonly ageSeconds: bigint };
+export type StaleReason =
+  | { readonly kind: "price"; readonly market: number; readonly moveBps: bigint }
+  | { readonly kind: "time"; readonly ageSeconds: bigint };
 
 /** Why `acc` may be challenged at `prices` and time `now` (price moves take precedence), or undefined. */
-export function staleness(acc: AccountRecord, prices: readonly bigint[], now: bigint, p: Pick<ProtocolParams, "freshness" | "bandBps">): StaleReason | undefined {
+export function staleness(
+  acc: AccountRecord,
+  prices: readonly bigint[],
+  now: bigint,
+  p: Pick<ProtocolParams, "freshness" | "bandBps">,
+): StaleReason | undefined {
   if (acc.status !== "active" || acc.challenge !== undefined) return undefined;
   let best: StaleReason | undefined;
   for (let j = 0; j < prices.length; j++) {
     const proven = acc.provenPrices[j] ?? 0n;
     if (!movedBeyondBand(prices[j], proven, p.bandBps)) continue;
     const m = moveBps(prices[j], proven);
-    if (best === undefined || (best.kind === "price" && m > best.moveBps)) best = { kind: "price", market: j, moveBps: m };
+    if (best === undefined || (best.kind === "price" && m > best.moveBps))
+      best = { kind: "price", market: j, moveBps: m };
   }
   if (best !== undefined) return best;
   if (now > acc.provenAt + p.freshness) return { kind: "time", ageSeconds: now - acc.provenAt };
@@ -74,7 +82,14 @@ export interface Scan {
   readonly challenge: ChallengeCandidate[];
   readonly liquidate: LiquidationCandidate[];
   readonly ourOpenChallenges: number;
-  readonly counts: { accounts: number; active: number; challenged: number; liquidated: number; closed: number; stale: number };
+  readonly counts: {
+    accounts: number;
+    active: number;
+    challenged: number;
+    liquidated: number;
+    closed: number;
+    stale: number;
+  };
 }
 
 export const hintKey = (account: string, nonce: bigint): string => `${account}:${nonce}`;
@@ -124,7 +139,9 @@ export function scan(view: AccountsView, ctx: ScanContext): Scan {
     if (!p.paused && !ctx.coolingDown?.(account, r.nonce)) challenge.push({ account, nonce: r.nonce, reason });
   }
   challenge.sort(reasonOrder);
-  liquidate.sort((a, b) => (a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.account < b.account ? -1 : 1));
+  liquidate.sort((a, b) =>
+    a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : a.account < b.account ? -1 : 1,
+  );
   return { challenge, liquidate, ourOpenChallenges, counts };
 }
 
@@ -175,12 +192,17 @@ export function liquidationPays(bounty: bigint, ours: boolean, bond: bigint, e: 
  * current collateral value covers the challenge and the liquidation transactions plus minProfitWei.
  * (Positions are private: whether the owner will answer is unknowable, so the bond cap bounds the risk.)
  */
-export function challengePays(currentValue: bigint, p: Pick<ProtocolParams, "bountyBps" | "bountyCap">, e: Economics): boolean {
+export function challengePays(
+  currentValue: bigint,
+  p: Pick<ProtocolParams, "bountyBps" | "bountyCap">,
+  e: Economics,
+): boolean {
   const gas = e.challengeBaseGas + e.challengeGasPerAccount + e.liquidateBaseGas + e.liquidateGasPerAccount;
   return bountyOf(currentValue, p) >= (gas * e.gasPriceWei + e.minProfitWei) * e.ethPriceInQuote;
 }
 
-export type SkipReason = "no-open-challenge" | "not-due" | "unprofitable" | "not-challengeable" | "bond-cap" | "round-limit";
+export type SkipReason =
+  "no-open-challenge" | "not-due" | "unprofitable" | "not-challengeable" | "bond-cap" | "round-limit";
 
 export interface Skip {
   readonly account: string;
@@ -202,7 +224,8 @@ function batch(accounts: string[], skipped: Skip[], limits: Limits): string[][] 
   const max = limits.batchSize * limits.maxBatches;
   for (const a of accounts.slice(max)) skipped.push({ account: a, reason: "round-limit" });
   const out: string[][] = [];
-  for (let i = 0; i < Math.min(max, accounts.length); i += limits.batchSize) out.push(accounts.slice(i, Math.min(i + limits.batchSize, max)));
+  for (let i = 0; i < Math.min(max, accounts.length); i += limits.batchSize)
+    out.push(accounts.slice(i, Math.min(i + limits.batchSize, max)));
   return out;
 }
 
@@ -214,7 +237,13 @@ export interface CheckedLiquidation {
 }
 
 /** Liquidations to send: due by the chain's own deadline, paying, highest bounty first. */
-export function selectLiquidations(checked: readonly CheckedLiquidation[], now: bigint, p: ProtocolParams, e: Economics, limits: Limits): Selection {
+export function selectLiquidations(
+  checked: readonly CheckedLiquidation[],
+  now: bigint,
+  p: ProtocolParams,
+  e: Economics,
+  limits: Limits,
+): Selection {
   const skipped: Skip[] = [];
   const ok: { account: string; bounty: bigint }[] = [];
   for (const c of checked) {
@@ -228,7 +257,14 @@ export function selectLiquidations(checked: readonly CheckedLiquidation[], now: 
     }
   }
   ok.sort((a, b) => (a.bounty === b.bounty ? (a.account < b.account ? -1 : 1) : a.bounty > b.bounty ? -1 : 1));
-  return { batches: batch(ok.map((x) => x.account), skipped, limits), skipped };
+  return {
+    batches: batch(
+      ok.map((x) => x.account),
+      skipped,
+      limits,
+    ),
+    skipped,
+  };
 }
 
 export interface CheckedChallenge {
@@ -238,7 +274,13 @@ export interface CheckedChallenge {
 }
 
 /** Challenges to send: still challengeable, worth it, within the bond cap, highest expected bounty first. */
-export function selectChallenges(checked: readonly CheckedChallenge[], p: ProtocolParams, e: Economics, capacity: number, limits: Limits): Selection {
+export function selectChallenges(
+  checked: readonly CheckedChallenge[],
+  p: ProtocolParams,
+  e: Economics,
+  capacity: number,
+  limits: Limits,
+): Selection {
   const skipped: Skip[] = [];
   const ok: { account: string; bounty: bigint }[] = [];
   for (const c of checked) {

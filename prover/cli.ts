@@ -18,12 +18,19 @@ import { MARKET_NAMES, fmtValue, renderStatus, statusView } from "./service/stat
 import { TraderService } from "./service/trader";
 import { StoreError, StoreErrorCode } from "./store/errors";
 
-const BAD_INPUT_CODES = new Set<string>([ProverErrorCode.BadInput, StoreErrorCode.NotFound, StoreErrorCode.AlreadyExists, StoreErrorCode.WrongPassphrase]);
+const BAD_INPUT_CODES = new Set<string>([
+  ProverErrorCode.BadInput,
+  StoreErrorCode.NotFound,
+  StoreErrorCode.AlreadyExists,
+  StoreErrorCode.WrongPassphrase,
+]);
 
 class InputError extends Error {}
 
 const Globals = z.object({
-  rpc: z.string({ error: "--rpc is required (or set ZKMARGIN_RPC)" }).url({ message: "--rpc must be a URL (or set ZKMARGIN_RPC)" }),
+  rpc: z
+    .string({ error: "--rpc is required (or set ZKMARGIN_RPC)" })
+    .url({ message: "--rpc must be a URL (or set ZKMARGIN_RPC)" }),
   registry: z
     .string({ error: "--registry is required (or set ZKMARGIN_REGISTRY)" })
     .regex(/^0x[0-9a-fA-F]{40}$/, "--registry must be a 0x address (or set ZKMARGIN_REGISTRY)"),
@@ -40,7 +47,10 @@ function secret(envName: string, file: string | undefined, what: string): string
     return fs.readFileSync(file, "utf8").trim();
   }
   const v = process.env[envName];
-  if (!v) throw new InputError(`no ${what}: set ${envName} or pass --${what === "private key" ? "key-file" : "passphrase-file"}`);
+  if (!v)
+    throw new InputError(
+      `no ${what}: set ${envName} or pass --${what === "private key" ? "key-file" : "passphrase-file"}`,
+    );
   return v;
 }
 
@@ -69,7 +79,15 @@ async function connect(cmd: Command, create = false, hold = true): Promise<Trade
     throw new InputError(`invalid private key: ${(e as Error).message.split(" (")[0]}`);
   }
   // NonceManager: ethers caches identical nonce queries for 250 ms, so back-to-back sends would collide
-  const signer = new NonceManager(wallet.connect(new JsonRpcProvider(g.rpc, undefined, { staticNetwork: await network(g.rpc), pollingInterval: 250, cacheTimeout: -1 })));
+  const signer = new NonceManager(
+    wallet.connect(
+      new JsonRpcProvider(g.rpc, undefined, {
+        staticNetwork: await network(g.rpc),
+        pollingInterval: 250,
+        cacheTimeout: -1,
+      }),
+    ),
+  );
   const logger = pino({ level: process.env.LOG_LEVEL ?? "info" }, pino.destination(2));
   const keys = await loadKeys(g.build);
   const o = { stateFile: g.state, passphrase, signer, registry: g.registry, keys, logger };
@@ -81,7 +99,9 @@ async function network(rpc: string) {
   try {
     return await Promise.race([
       probe.getNetwork(),
-      new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`the RPC endpoint ${rpc} did not answer within 10 s`)), 10_000)),
+      new Promise<never>((_, rej) =>
+        setTimeout(() => rej(new Error(`the RPC endpoint ${rpc} did not answer within 10 s`)), 10_000),
+      ),
     ]);
   } finally {
     probe.destroy();
@@ -91,27 +111,38 @@ async function network(rpc: string) {
 function market(s: string): number {
   const byName = MARKET_NAMES.indexOf(s.toUpperCase());
   const j = byName >= 0 ? byName : /^\d+$/.test(s) ? Number(s) : -1;
-  if (j < 0 || j >= MARKET_NAMES.length) throw new InputError(`unknown market "${s}": use one of ${MARKET_NAMES.join(", ")} or 0-${MARKET_NAMES.length - 1}`);
+  if (j < 0 || j >= MARKET_NAMES.length)
+    throw new InputError(
+      `unknown market "${s}": use one of ${MARKET_NAMES.join(", ")} or 0-${MARKET_NAMES.length - 1}`,
+    );
   return j;
 }
 
 function size(s: string): bigint {
   if (!/^\d+(\.\d+)?$/.test(s)) throw new InputError(`size "${s}" is not a positive decimal number`);
-  if ((s.split(".")[1]?.length ?? 0) > SIZE_DECIMALS) throw new InputError(`size "${s}" has more than ${SIZE_DECIMALS} decimals`);
+  if ((s.split(".")[1]?.length ?? 0) > SIZE_DECIMALS)
+    throw new InputError(`size "${s}" has more than ${SIZE_DECIMALS} decimals`);
   const q = parseUnits(s, SIZE_DECIMALS);
   if (q <= 0n) throw new InputError("size must be greater than 0");
   return q;
 }
 
-async function asset(t: TraderService, s: string, amount: string): Promise<{ asset: bigint; amount: bigint; symbol: string }> {
+async function asset(
+  t: TraderService,
+  s: string,
+  amount: string,
+): Promise<{ asset: bigint; amount: bigint; symbol: string }> {
   const list = await t.registry.assets();
-  const symbols = await Promise.all(list.map((a) => IERC20Metadata__factory.connect(a.token, t.registry.runner).symbol()));
+  const symbols = await Promise.all(
+    list.map((a) => IERC20Metadata__factory.connect(a.token, t.registry.runner).symbol()),
+  );
   const i = symbols.findIndex((x) => x.toUpperCase() === s.toUpperCase());
   const idx = i >= 0 ? i : /^\d+$/.test(s) && Number(s) < list.length ? Number(s) : -1;
   if (idx < 0) throw new InputError(`unknown asset "${s}": use one of ${symbols.join(", ")}`);
   if (!/^\d+(\.\d+)?$/.test(amount)) throw new InputError(`amount "${amount}" is not a positive decimal number`);
   const decimals = Number(list[idx].decimals);
-  if ((amount.split(".")[1]?.length ?? 0) > decimals) throw new InputError(`amount "${amount}" has more than ${decimals} decimals (${symbols[idx]})`);
+  if ((amount.split(".")[1]?.length ?? 0) > decimals)
+    throw new InputError(`amount "${amount}" has more than ${decimals} decimals (${symbols[idx]})`);
   const a = parseUnits(amount, decimals);
   if (a <= 0n) throw new InputError("amount must be greater than 0");
   return { asset: BigInt(idx), amount: a, symbol: symbols[idx] };
@@ -154,7 +185,9 @@ export function program(): Command {
     .description("create the encrypted state file and open the account on chain")
     .action(async (_o, cmd: Command) => {
       const t = await connect(cmd, true);
-      console.log(`account ${t.account} opened; private state in ${t.store.file} (back it up: losing it loses the account)`);
+      console.log(
+        `account ${t.account} opened; private state in ${t.store.file} (back it up: losing it loses the account)`,
+      );
       t.close();
     });
   p.command("deposit <asset> <amount>")
@@ -179,18 +212,32 @@ export function program(): Command {
     .description("open a position at the oracle price, e.g. `open ETH long 1.5`")
     .action(
       withTrader(async (t, m, sideText, s) => {
-        if (!["long", "short"].includes(sideText)) throw new InputError(`side must be long or short, not "${sideText}"`);
+        if (!["long", "short"].includes(sideText))
+          throw new InputError(`side must be long or short, not "${sideText}"`);
         const j = market(m);
-        if (t.state.markets[j].size !== 0n) throw new InputError(`a ${MARKET_NAMES[j]} position is already open: use increase, reduce or close`);
-        await trade(t, { kind: "increase", market: j, size: size(s), side: sideText === "long" ? Side.Long : Side.Short }, `open ${sideText} ${s} ${MARKET_NAMES[j]}`);
+        if (t.state.markets[j].size !== 0n)
+          throw new InputError(`a ${MARKET_NAMES[j]} position is already open: use increase, reduce or close`);
+        await trade(
+          t,
+          { kind: "increase", market: j, size: size(s), side: sideText === "long" ? Side.Long : Side.Short },
+          `open ${sideText} ${s} ${MARKET_NAMES[j]}`,
+        );
       }),
     );
   p.command("increase <market> <size>")
     .description("add to an open position at the oracle price")
-    .action(withTrader(async (t, m, s) => trade(t, { kind: "increase", market: market(m), size: size(s) }, `increase ${m} by ${s}`)));
+    .action(
+      withTrader(async (t, m, s) =>
+        trade(t, { kind: "increase", market: market(m), size: size(s) }, `increase ${m} by ${s}`),
+      ),
+    );
   p.command("reduce <market> <size>")
     .description("reduce an open position at the oracle price (realises PnL)")
-    .action(withTrader(async (t, m, s) => trade(t, { kind: "reduce", market: market(m), size: size(s) }, `reduce ${m} by ${s}`)));
+    .action(
+      withTrader(async (t, m, s) =>
+        trade(t, { kind: "reduce", market: market(m), size: size(s) }, `reduce ${m} by ${s}`),
+      ),
+    );
   p.command("close <market>")
     .description("close a position completely")
     .action(
@@ -219,7 +266,9 @@ export function program(): Command {
       withTrader(async (t) => {
         const v = await statusView(t);
         const json = (p.commands.find((c) => c.name() === "status")!.opts() as { json?: boolean }).json;
-        console.log(json ? JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 1) : renderStatus(v));
+        console.log(
+          json ? JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x), 1) : renderStatus(v),
+        );
       }, false),
     );
   p.command("export <file>")
@@ -246,7 +295,11 @@ export function program(): Command {
       const ctrl = new AbortController();
       for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => ctrl.abort());
       try {
-        await new Daemon(t, { ...DEFAULT_DAEMON, pollMs, warnBps: Math.round(warnPct * 100), webhook: o.webhook }, log).run(ctrl.signal);
+        await new Daemon(
+          t,
+          { ...DEFAULT_DAEMON, pollMs, warnBps: Math.round(warnPct * 100), webhook: o.webhook },
+          log,
+        ).run(ctrl.signal);
       } finally {
         t.close();
       }
@@ -262,7 +315,9 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     const code = e instanceof StoreError || e instanceof ProverError || e instanceof ModelError ? e.code : undefined;
     console.error(`error${code ? ` [${code}]` : ""}: ${(e as Error).message}`);
-    return e instanceof InputError || (code !== undefined && BAD_INPUT_CODES.has(code)) || e instanceof ModelError ? 2 : 1;
+    return e instanceof InputError || (code !== undefined && BAD_INPUT_CODES.has(code)) || e instanceof ModelError
+      ? 2
+      : 1;
   }
 }
 
@@ -273,4 +328,3 @@ if (require.main === module) {
     setTimeout(() => process.exit(code), 50).unref();
   });
 }
-

@@ -36,13 +36,17 @@ function sha256(...parts: (string | Buffer)[]): string {
 function listCircom(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => (e.isDirectory() ? listCircom(path.join(dir, e.name)) : e.name.endsWith(".circom") ? [path.join(dir, e.name)] : []))
+    .flatMap((e) =>
+      e.isDirectory() ? listCircom(path.join(dir, e.name)) : e.name.endsWith(".circom") ? [path.join(dir, e.name)] : [],
+    )
     .sort();
 }
 
 /** True when `stampFile` records `key` (the step's inputs are unchanged); else the caller rebuilds. */
 function upToDate(stampFile: string, key: string, outputs: string[]): boolean {
-  return fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === key && outputs.every((o) => fs.existsSync(o));
+  return (
+    fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === key && outputs.every((o) => fs.existsSync(o))
+  );
 }
 
 function compileCircuits(): void {
@@ -87,7 +91,15 @@ async function ensurePtau(): Promise<void> {
   step(`powers of tau 2^${PTAU_POWER}: new accumulator (INSECURE development setup)`);
   snarkjs(["powersoftau", "new", "bn128", String(PTAU_POWER), fresh]);
   step(`powers of tau 2^${PTAU_POWER}: public beacon ${DEV_PTAU_BEACON}`);
-  snarkjs(["powersoftau", "beacon", fresh, beacon, DEV_PTAU_BEACON, BEACON_ITERATIONS_EXP, "-n=zkmargin INSECURE dev beacon"]);
+  snarkjs([
+    "powersoftau",
+    "beacon",
+    fresh,
+    beacon,
+    DEV_PTAU_BEACON,
+    BEACON_ITERATIONS_EXP,
+    "-n=zkmargin INSECURE dev beacon",
+  ]);
   step(`powers of tau 2^${PTAU_POWER}: prepare phase 2 (about 2 minutes on 2 cores)`);
   await snarkjsWithProgress(["powersoftau", "prepare", "phase2", beacon, prepared], "  prepare phase 2");
   fs.renameSync(prepared, DEV_PTAU);
@@ -112,14 +124,22 @@ function setupKeys(name: CircuitName): void {
     step(`keys ${name}: groth16 setup`);
     snarkjs(["groth16", "setup", a.r1cs, DEV_PTAU, initial], { quiet: true });
     step(`keys ${name}: public beacon ${DEV_ZKEY_BEACON}`);
-    snarkjs(["zkey", "beacon", initial, a.zkey, DEV_ZKEY_BEACON, BEACON_ITERATIONS_EXP, "-n=zkmargin INSECURE dev beacon"], { quiet: true });
+    snarkjs(
+      ["zkey", "beacon", initial, a.zkey, DEV_ZKEY_BEACON, BEACON_ITERATIONS_EXP, "-n=zkmargin INSECURE dev beacon"],
+      { quiet: true },
+    );
     fs.rmSync(initial, { force: true });
     snarkjs(["zkey", "export", "verificationkey", a.zkey, a.vkey], { quiet: true });
     fs.writeFileSync(stamp, key);
   } else {
     step(`keys ${name}: up to date`);
   }
-  exportVerifier(name, a.zkey, "npm run build", "INSECURE development keys (deterministic powers of tau and public beacons)");
+  exportVerifier(
+    name,
+    a.zkey,
+    "npm run build",
+    "INSECURE development keys (deterministic powers of tau and public beacons)",
+  );
 }
 
 async function main(): Promise<void> {

@@ -11,7 +11,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { readR1cs } from "r1csfile";
-import { BUILD_DIR, CIRCUIT_NAMES, type CircuitName, ROOT, VERIFIER_DIR, artifacts, verifierName } from "./lib/circuits";
+import {
+  BUILD_DIR,
+  CIRCUIT_NAMES,
+  type CircuitName,
+  ROOT,
+  VERIFIER_DIR,
+  artifacts,
+  verifierName,
+} from "./lib/circuits";
 import { snarkjs } from "./lib/run";
 import { exportVerifier } from "./lib/verifier";
 
@@ -25,7 +33,8 @@ function circuitName(name: string): CircuitName {
   const known = CIRCUIT_NAMES.find((c) => c === name);
   if (!known) throw new UsageError(`unknown circuit "${name}" (expected one of: ${CIRCUIT_NAMES.join(", ")})`);
   const r1cs = artifacts(known).r1cs;
-  if (!fs.existsSync(r1cs)) throw new UsageError(`${path.relative(ROOT, r1cs)} is missing: run \`npm run build\` first`);
+  if (!fs.existsSync(r1cs))
+    throw new UsageError(`${path.relative(ROOT, r1cs)} is missing: run \`npm run build\` first`);
   return known;
 }
 
@@ -36,14 +45,17 @@ function existingFile(file: string, what: string): string {
 
 function outputFile(file: string, force: boolean, input?: string): string {
   const out = path.resolve(file);
-  if (input !== undefined && out === path.resolve(input)) throw new UsageError(`output and input are the same file: ${file}`);
-  if (fs.existsSync(out) && !force) throw new UsageError(`output file already exists: ${file} (pass --force to overwrite)`);
+  if (input !== undefined && out === path.resolve(input))
+    throw new UsageError(`output and input are the same file: ${file}`);
+  if (fs.existsSync(out) && !force)
+    throw new UsageError(`output file already exists: ${file} (pass --force to overwrite)`);
   return out;
 }
 
 function beaconHash(hex: string): string {
   const h = hex.replace(/^0x/i, "");
-  if (!/^[0-9a-fA-F]{64}$/.test(h)) throw new UsageError(`--hash must be 64 hex characters (32 bytes, optional 0x), got "${hex}"`);
+  if (!/^[0-9a-fA-F]{64}$/.test(h))
+    throw new UsageError(`--hash must be 64 hex characters (32 bytes, optional 0x), got "${hex}"`);
   return h.toLowerCase();
 }
 
@@ -53,7 +65,8 @@ function iterationsExp(n: string): string {
 }
 
 function contributorName(name: string): string {
-  if (name.trim() === "" || Buffer.byteLength(name) > 64) throw new UsageError(`--name must be 1 to 64 bytes, got "${name}"`);
+  if (name.trim() === "" || Buffer.byteLength(name) > 64)
+    throw new UsageError(`--name must be 1 to 64 bytes, got "${name}"`);
   return name;
 }
 
@@ -166,9 +179,12 @@ async function start(o: { ptau: string; circuit: string; out: string; force?: bo
   const header = await r1csHeader(name);
   const { power, prepared } = ptauHeader(ptau);
   const need = requiredPower(header);
-  if (power < need) throw new UsageError(`${o.ptau} has 2^${power} powers: too small for ${name}, which needs 2^${need}`);
+  if (power < need)
+    throw new UsageError(`${o.ptau} has 2^${power} powers: too small for ${name}, which needs 2^${need}`);
   if (!prepared)
-    throw new UsageError(`${o.ptau} is not prepared for phase 2: use a "final" ptau or \`snarkjs powersoftau prepare phase2\``);
+    throw new UsageError(
+      `${o.ptau} is not prepared for phase 2: use a "final" ptau or \`snarkjs powersoftau prepare phase2\``,
+    );
   console.log(`${name}: ${header.nConstraints} constraints, needs 2^${need}; ptau has 2^${power}`);
   produce(out, (tmp) => snarkjs(["groth16", "setup", artifacts(name).r1cs, ptau, tmp], { quiet: true }));
   console.log(`wrote ${out} (no contribution yet: NOT usable until contributions and the beacon are applied)`);
@@ -179,8 +195,12 @@ function contribute(o: { in: string; out: string; name: string; force?: boolean 
   const out = outputFile(o.out, o.force === true, input);
   const entropy = crypto.randomBytes(32).toString("hex");
   const name = `-n=${contributorName(o.name)}`;
-  const log = produce(out, (tmp) => snarkjs(["zkey", "contribute", input, tmp, name, `-e=${entropy}`], { quiet: true }));
-  console.log(`wrote ${out}\nContribution hash of "${o.name}" (publish it; \`verify\` lists it):\n${contributionHash(log)}`);
+  const log = produce(out, (tmp) =>
+    snarkjs(["zkey", "contribute", input, tmp, name, `-e=${entropy}`], { quiet: true }),
+  );
+  console.log(
+    `wrote ${out}\nContribution hash of "${o.name}" (publish it; \`verify\` lists it):\n${contributionHash(log)}`,
+  );
 }
 
 function verify(o: { ptau: string; circuit: string; zkey: string }): void {
@@ -212,22 +232,32 @@ async function exportKeys(o: { zkey: string; circuit: string; outDir: string; fo
   const { nPublic, chain } = zkeyInfo(zkey);
   const h = await r1csHeader(name);
   if (nPublic !== h.nPubInputs + h.nOutputs) {
-    throw new UsageError(`${o.zkey} has ${nPublic} public signals, the ${name} circuit ${h.nPubInputs + h.nOutputs}: wrong circuit?`);
+    throw new UsageError(
+      `${o.zkey} has ${nPublic} public signals, the ${name} circuit ${h.nPubInputs + h.nOutputs}: wrong circuit?`,
+    );
   }
   if (!chain.some((c) => c.beacon === undefined)) {
-    throw new UsageError(`${o.zkey} has no secret contribution (only ${chain.length} public beacon(s)): its keys are insecure`);
+    throw new UsageError(
+      `${o.zkey} has no secret contribution (only ${chain.length} public beacon(s)): its keys are insecure`,
+    );
   }
-  if (chain[chain.length - 1].beacon === undefined) console.warn("warning: the last contribution is not a public beacon");
-  if (outDir === VERIFIER_DIR) console.warn("warning: `npm run build` regenerates contracts/verifiers from the dev keys");
+  if (chain[chain.length - 1].beacon === undefined)
+    console.warn("warning: the last contribution is not a public beacon");
+  if (outDir === VERIFIER_DIR)
+    console.warn("warning: `npm run build` regenerates contracts/verifiers from the dev keys");
   produce(vkeyFile, (tmp) => snarkjs(["zkey", "export", "verificationkey", zkey, tmp], { quiet: true }));
   const command = `npm run ceremony -- export --zkey ${o.zkey} --circuit ${name} --out-dir ${o.outDir}`;
   const sol = exportVerifier(name, zkey, command, KEYS_LABEL, outDir);
-  console.log(`contributions: ${chain.map((c) => (c.beacon ? `beacon ${c.beacon}` : c.name || "(unnamed)")).join(", ")}`);
+  console.log(
+    `contributions: ${chain.map((c) => (c.beacon ? `beacon ${c.beacon}` : c.name || "(unnamed)")).join(", ")}`,
+  );
   console.log(`wrote ${vkeyFile}\nwrote ${sol}`);
 }
 
 function program(): Command {
-  const p = new Command("ceremony").description("Phase-2 Groth16 ceremony for production keys (docs/ceremony.md)").exitOverride();
+  const p = new Command("ceremony")
+    .description("Phase-2 Groth16 ceremony for production keys (docs/ceremony.md)")
+    .exitOverride();
   const circuit = `circuit: ${CIRCUIT_NAMES.join(", ")}`;
   const force = "overwrite existing outputs";
   p.command("start")
@@ -263,7 +293,11 @@ function program(): Command {
     .description("export <circuit>.vkey.json and the Solidity verifier of a final zkey")
     .requiredOption("--zkey <file>", "final zkey")
     .requiredOption("--circuit <name>", circuit)
-    .option("--out-dir <dir>", "output directory (not contracts/verifiers: `npm run build` rewrites it)", DEFAULT_OUT_DIR)
+    .option(
+      "--out-dir <dir>",
+      "output directory (not contracts/verifiers: `npm run build` rewrites it)",
+      DEFAULT_OUT_DIR,
+    )
     .option("--force", force)
     .action(exportKeys);
   return p;

@@ -38,14 +38,19 @@ async function chainUrl(): Promise<{ url: string; embedded: boolean; close: () =
   const i = process.argv.indexOf("--rpc");
   if (i >= 0) {
     const url = process.argv[i + 1];
-    if (!url || !/^https?:\/\//.test(url)) throw new Error("--rpc needs an http(s) URL, e.g. --rpc http://127.0.0.1:8545");
+    if (!url || !/^https?:\/\//.test(url))
+      throw new Error("--rpc needs an http(s) URL, e.g. --rpc http://127.0.0.1:8545");
     return { url, embedded: false, close: async () => undefined };
   }
   // Hardhat's in-process network, served over HTTP JSON-RPC on loopback
   const hre = await import("hardhat");
   const { TASK_NODE_CREATE_SERVER } = await import("hardhat/builtin-tasks/task-names");
   const port = await freePort();
-  const server = (await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port, provider: hre.network.provider })) as {
+  const server = (await hre.run(TASK_NODE_CREATE_SERVER, {
+    hostname: "127.0.0.1",
+    port,
+    provider: hre.network.provider,
+  })) as {
     listen(): Promise<unknown>;
     close(): Promise<void>;
   };
@@ -80,8 +85,23 @@ async function main(): Promise<void> {
   const keys = await loadKeys();
   const traders: Record<string, TraderService> = {};
   const plan: Record<string, { key: number; usdc: bigint; weth?: bigint; trades: Trade[] }> = {
-    alice: { key: 1, usdc: 6_000n, trades: [{ kind: "increase", market: 0, size: 2n * UNIT, side: Side.Long }, { kind: "increase", market: 1, size: UNIT / 20n, side: Side.Short }] },
-    bob: { key: 2, usdc: 2_000n, weth: 1n, trades: [{ kind: "increase", market: 2, size: 30n * UNIT, side: Side.Long }, { kind: "increase", market: 3, size: 2_000n * UNIT, side: Side.Short }] },
+    alice: {
+      key: 1,
+      usdc: 6_000n,
+      trades: [
+        { kind: "increase", market: 0, size: 2n * UNIT, side: Side.Long },
+        { kind: "increase", market: 1, size: UNIT / 20n, side: Side.Short },
+      ],
+    },
+    bob: {
+      key: 2,
+      usdc: 2_000n,
+      weth: 1n,
+      trades: [
+        { kind: "increase", market: 2, size: 30n * UNIT, side: Side.Long },
+        { kind: "increase", market: 3, size: 2_000n * UNIT, side: Side.Short },
+      ],
+    },
     carol: { key: 3, usdc: 3_600n, trades: [{ kind: "increase", market: 0, size: 8n * UNIT, side: Side.Long }] },
   };
   console.log("[2] traders open private positions (each proof is an Update proof; the chain sees only commitments)");
@@ -90,7 +110,14 @@ async function main(): Promise<void> {
     const addr = await w.getAddress();
     await (await usdc.connect(owner).mint(addr, p.usdc * USDC)).wait();
     if (p.weth) await (await weth.connect(owner).mint(addr, p.weth * E18)).wait();
-    const t = await TraderService.init({ stateFile: path.join(dir, `${name}.json`), passphrase: `${name} demo passphrase`, signer: w, registry: sys.addresses.registry, keys, logger: silent });
+    const t = await TraderService.init({
+      stateFile: path.join(dir, `${name}.json`),
+      passphrase: `${name} demo passphrase`,
+      signer: w,
+      registry: sys.addresses.registry,
+      keys,
+      logger: silent,
+    });
     traders[name] = t;
     await t.deposit(0n, p.usdc * USDC);
     if (p.weth) await t.deposit(1n, p.weth * E18);
@@ -111,14 +138,24 @@ async function main(): Promise<void> {
   await at("oracle prices moved beyond the 5% band");
 
   const keeperCfg = loadConfig({
-    flags: { rpcUrl: chain.url, registry: sys.addresses.registry, confirmations: 0, pollIntervalMs: 100, checkpointFile: path.join(dir, "keeper.json"), logLevel: "silent", profit: { ethPriceInQuote: "3000" } },
+    flags: {
+      rpcUrl: chain.url,
+      registry: sys.addresses.registry,
+      confirmations: 0,
+      pollIntervalMs: 100,
+      checkpointFile: path.join(dir, "keeper.json"),
+      logLevel: "silent",
+      profit: { ethPriceInQuote: "3000" },
+    },
     env: { ZKMARGIN_KEEPER_KEY: DEV_KEYS[4] },
     requireKey: true,
   });
   const keeperApp = await openApp(keeperCfg, silent, { signer: true });
   const r1 = await keeperApp.keeper.round();
   for (const tx of r1.txs) if (tx.hash) record(tx.action, (await provider.getTransactionReceipt(tx.hash))!.gasUsed);
-  console.log(`\n[4] keeper round 1: ${r1.counts ? JSON.stringify(r1.counts) : ""} -> challenged ${r1.challenged.map(short).join(", ") || "nobody"}`);
+  console.log(
+    `\n[4] keeper round 1: ${r1.counts ? JSON.stringify(r1.counts) : ""} -> challenged ${r1.challenged.map(short).join(", ") || "nobody"}`,
+  );
   await at(`keeper challenged ${r1.challenged.length} stale account(s) in one batch`);
 
   console.log("[5] provers answer (Alice's and Bob's daemons; Carol is offline)");
@@ -129,39 +166,58 @@ async function main(): Promise<void> {
     const logs = await registry.queryFilter(registry.filters.Responded(t.account));
     const receipt = await logs[logs.length - 1]?.getTransactionReceipt();
     if (receipt) record("respond", receipt.gasUsed, performance.now() - start);
-    console.log(`    ${name}: ${action} in ${Math.round(performance.now() - start)} ms (gas ${receipt?.gasUsed ?? "-"})`);
+    console.log(
+      `    ${name}: ${action} in ${Math.round(performance.now() - start)} ms (gas ${receipt?.gasUsed ?? "-"})`,
+    );
     await at(`${name}'s prover answered (solvency proof at the pinned prices)`);
   }
 
   console.log("\n[6] 70 minutes pass: Carol's challenge expires (response window 60 min + keeper exclusivity 10 min)");
   await rpc("evm_increaseTime", [70 * 60 + 1]);
   await rpc("evm_mine");
-  for (const f of [...sys.marketFeeds, ...sys.assetFeeds]) await (await f.connect(owner).setAnswer(await f.answer())).wait(); // live feeds keep updating
+  for (const f of [...sys.marketFeeds, ...sys.assetFeeds])
+    await (await f.connect(owner).setAnswer(await f.answer())).wait(); // live feeds keep updating
   const r2 = await keeperApp.keeper.round();
   for (const tx of r2.txs) if (tx.hash) record(tx.action, (await provider.getTransactionReceipt(tx.hash))!.gasUsed);
   const liq = await registry.liquidationOf(traders.carol.account);
-  console.log(`    keeper round 2: liquidated ${r2.liquidated.map(short).join(", ") || "nobody"}; seized value ${fmtValue(liq.value)} at ETH ${fmtPrice(2_640n * E8)}`);
+  console.log(
+    `    keeper round 2: liquidated ${r2.liquidated.map(short).join(", ") || "nobody"}; seized value ${fmtValue(liq.value)} at ETH ${fmtPrice(2_640n * E8)}`,
+  );
   await at("keeper liquidated Carol (bounty to the keeper, bond back, rest to the fund)");
 
   console.log("\n[7] Carol comes back and claims her equity at the liquidation snapshot, minus the penalty");
-  const carol = await TraderService.open({ stateFile: path.join(dir, "carol.json"), passphrase: "carol demo passphrase", signer: wallet(3), registry: sys.addresses.registry, keys, logger: silent });
+  const carol = await TraderService.open({
+    stateFile: path.join(dir, "carol.json"),
+    passphrase: "carol demo passphrase",
+    signer: wallet(3),
+    registry: sys.addresses.registry,
+    keys,
+    logger: silent,
+  });
   const before = await usdc.balanceOf(carol.account);
   const claim = await carol.claim();
   record("claim", (await provider.getTransactionReceipt(claim.txHash))!.gasUsed, claim.proveMs);
   const paid = (await usdc.balanceOf(carol.account)) - before;
-  console.log(`    equity ${fmtValue(claim.equity)} - penalty ${Number(liq.penaltyBps) / 100}% of ${fmtValue(liq.value)} -> paid ${Number(paid) / 1e6} USDC`);
+  console.log(
+    `    equity ${fmtValue(claim.equity)} - penalty ${Number(liq.penaltyBps) / 100}% of ${fmtValue(liq.value)} -> paid ${Number(paid) / 1e6} USDC`,
+  );
   await at("Carol claimed her equity (Equity proof)");
   carol.close();
 
   console.log("\n[8] after");
   for (const name of ["alice", "bob"]) await show(name, traders[name]);
   const fundAfter = await registry.fundBalance(0);
-  console.log(`insurance fund: ${Number(fundBefore) / 1e6} -> ${Number(fundAfter) / 1e6} USDC (+ ${Number(await registry.fundBalance(1)) / 1e18} WETH)`);
+  console.log(
+    `insurance fund: ${Number(fundBefore) / 1e6} -> ${Number(fundAfter) / 1e6} USDC (+ ${Number(await registry.fundBalance(1)) / 1e18} WETH)`,
+  );
   console.log("\nchallenge timeline (chain time):");
   console.log(timeline.join("\n"));
   console.log("\ngas used (median per transaction):");
-  for (const [k, v] of Object.entries(gas)) console.log(`  ${k.padEnd(12)} ${median(v).toString().padStart(8)} gas  (${v.length} tx)`);
-  console.log("proving time (update, claim: witness + Groth16; respond: the daemon's whole answer, proof and mined transaction; median):");
+  for (const [k, v] of Object.entries(gas))
+    console.log(`  ${k.padEnd(12)} ${median(v).toString().padStart(8)} gas  (${v.length} tx)`);
+  console.log(
+    "proving time (update, claim: witness + Groth16; respond: the daemon's whole answer, proof and mined transaction; median):",
+  );
   for (const [k, v] of Object.entries(proveMs)) console.log(`  ${k.padEnd(12)} ${Math.round(median(v))} ms`);
   traders.alice.close();
   traders.bob.close();
@@ -182,9 +238,16 @@ async function show(name: string, t: TraderService): Promise<void> {
   const acc = await t.registry.accountOf(t.account);
   const v = await statusView(t);
   console.log(`\n  ${name} — PUBLIC (what anyone sees on chain):`);
-  console.log(`    address ${t.account}  commitment ${acc.commitment.toString().slice(0, 20)}…  nonce ${acc.nonce}  collateral value ${fmtValue(await t.registry.collateralValue(t.account))}`);
+  console.log(
+    `    address ${t.account}  commitment ${acc.commitment.toString().slice(0, 20)}…  nonce ${acc.nonce}  collateral value ${fmtValue(await t.registry.collateralValue(t.account))}`,
+  );
   console.log(`  ${name} — PRIVATE (only ${name}'s prover knows):`);
-  console.log(renderStatus(v).split("\n").map((l) => `    ${l}`).join("\n"));
+  console.log(
+    renderStatus(v)
+      .split("\n")
+      .map((l) => `    ${l}`)
+      .join("\n"),
+  );
 }
 
 main()

@@ -23,10 +23,27 @@ const Config = z.object({
   owner: address,
   guardian: address.optional(),
   marketFeeds: z.array(z.object({ name: z.string(), feed: address, maxAge: z.number().int() })).length(4),
-  collateral: z.array(z.object({ symbol: z.string(), token: address, feed: address, maxAge: z.number().int(), haircutBps: z.number().int() })).min(1).max(4),
+  collateral: z
+    .array(
+      z.object({
+        symbol: z.string(),
+        token: address,
+        feed: address,
+        maxAge: z.number().int(),
+        haircutBps: z.number().int(),
+      }),
+    )
+    .min(1)
+    .max(4),
   sequencerFeed: z.object({ feed: address, grace: z.number().int() }).optional(),
   timing: z.object({ freshness: uint, responseWindow: uint, exclusivePeriod: uint, claimWindow: uint }),
-  incentives: z.object({ bond: uint, bandBps: z.number().int(), bountyBps: z.number().int(), penaltyBps: z.number().int(), bountyCap: uint }),
+  incentives: z.object({
+    bond: uint,
+    bandBps: z.number().int(),
+    bountyBps: z.number().int(),
+    penaltyBps: z.number().int(),
+    bountyCap: uint,
+  }),
   mmBps: z.tuple([z.number(), z.number(), z.number(), z.number()]),
   imBps: z.tuple([z.number(), z.number(), z.number(), z.number()]),
 });
@@ -35,21 +52,41 @@ async function main(): Promise<void> {
   const [deployer] = await ethers.getSigners();
   const chainId = (await ethers.provider.getNetwork()).chainId;
   const configFile = process.env.ZKMARGIN_DEPLOY_CONFIG;
-  const book: Record<string, unknown> = { network: network.name, chainId: chainId.toString(), deployer: deployer.address, at: new Date().toISOString() };
-  const insecure = fs.readFileSync(path.join(ROOT, "contracts/verifiers/SolvencyVerifier.sol"), "utf8").includes("INSECURE");
+  const book: Record<string, unknown> = {
+    network: network.name,
+    chainId: chainId.toString(),
+    deployer: deployer.address,
+    at: new Date().toISOString(),
+  };
+  const insecure = fs
+    .readFileSync(path.join(ROOT, "contracts/verifiers/SolvencyVerifier.sol"), "utf8")
+    .includes("INSECURE");
 
   if (!configFile) {
     if (!["hardhat", "localhost"].includes(network.name)) {
-      throw new Error(`network ${network.name} needs ZKMARGIN_DEPLOY_CONFIG (see deploy/example.json): test feeds are for local chains only`);
+      throw new Error(
+        `network ${network.name} needs ZKMARGIN_DEPLOY_CONFIG (see deploy/example.json): test feeds are for local chains only`,
+      );
     }
     const sys = await deployLocal(deployer);
     book.addresses = sys.addresses;
-    book.parameters = { timing: DEFAULTS.timing, incentives: DEFAULTS.incentives, mmBps: DEFAULTS.mmBps, imBps: DEFAULTS.imBps };
+    book.parameters = {
+      timing: DEFAULTS.timing,
+      incentives: DEFAULTS.incentives,
+      mmBps: DEFAULTS.mmBps,
+      imBps: DEFAULTS.imBps,
+    };
   } else {
     const parsed = Config.safeParse(JSON.parse(fs.readFileSync(configFile, "utf8")));
-    if (!parsed.success) throw new Error(`${configFile}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    if (!parsed.success)
+      throw new Error(
+        `${configFile}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     const c = parsed.data;
-    if (insecure) console.warn("WARNING: contracts/verifiers hold INSECURE development keys; production needs ceremony keys (docs/ceremony.md)");
+    if (insecure)
+      console.warn(
+        "WARNING: contracts/verifiers hold INSECURE development keys; production needs ceremony keys (docs/ceremony.md)",
+      );
     const oracle = await new OracleAdapter__factory(deployer).deploy(
       deployer.address,
       c.marketFeeds.map((f) => f.feed) as [string, string, string, string],

@@ -140,6 +140,7 @@ contract OracleAdapter is Ownable2Step {
         // (0, or a time in the future, is not a valid round)
         if (startedAt == 0 || startedAt > block.timestamp) revert Oracle__SequencerRoundInvalid(startedAt);
         if (answer != 0) revert Oracle__SequencerDown();
-        if (block.timestamp - startedAt <= sequencerGrace) revert Oracle__SequencerGracePeriod(startedAt, sequencerGrace);
+        if (block.timestamp - startedAt <= sequencerGrace)
+            revert Oracle__SequencerGracePeriod(startedAt, sequencerGrace);
     }
 }

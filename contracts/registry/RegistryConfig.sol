@@ -87,7 +87,8 @@ abstract contract RegistryConfig is Ownable2Step {
             revert Registry__BadParameter("responseWindow");
         }
         if (t.exclusivePeriod > MAX_EXCLUSIVE_PERIOD) revert Registry__BadParameter("exclusivePeriod");
-        if (t.claimWindow < MIN_CLAIM_WINDOW || t.claimWindow > MAX_CLAIM_WINDOW) revert Registry__BadParameter("claimWindow");
+        if (t.claimWindow < MIN_CLAIM_WINDOW || t.claimWindow > MAX_CLAIM_WINDOW)
+            revert Registry__BadParameter("claimWindow");
         timing = t;
         emit TimingSet(t.freshness, t.responseWindow, t.exclusivePeriod, t.claimWindow);
     }

@@ -89,11 +89,31 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
 
     event AccountOpened(address indexed account, uint256 commitment);
     event Deposited(address indexed account, uint256 indexed asset, uint256 amount);
-    event Updated(address indexed account, uint64 nonce, uint256 commitment, int256 pnl, uint256 withdrawAsset, uint256 withdrawAmount);
+    event Updated(
+        address indexed account,
+        uint64 nonce,
+        uint256 commitment,
+        int256 pnl,
+        uint256 withdrawAsset,
+        uint256 withdrawAmount
+    );
     event Proven(address indexed account, uint64 nonce, uint256 prices, uint64 provenAt);
-    event Challenged(address indexed account, uint64 nonce, address indexed challenger, uint256 deadline, uint256 prices, uint256 snapshotHash);
+    event Challenged(
+        address indexed account,
+        uint64 nonce,
+        address indexed challenger,
+        uint256 deadline,
+        uint256 prices,
+        uint256 snapshotHash
+    );
     event Responded(address indexed account, uint64 nonce, address indexed relayer);
-    event Liquidated(address indexed account, uint64 nonce, address indexed liquidator, uint256 value, uint256 bountyValue);
+    event Liquidated(
+        address indexed account,
+        uint64 nonce,
+        address indexed liquidator,
+        uint256 value,
+        uint256 bountyValue
+    );
     event Claimed(address indexed account, uint256 equity, uint256 payoutValue, uint256 payoutTokens);
     event CreditWithdrawn(address indexed to, uint256 amount);
 
@@ -173,11 +193,12 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
 
     /// @notice What update() will use right now: V' after settling `pnl` and the withdrawal, the market
     ///         prices and the context. The prover proves against these.
-    function previewUpdate(address account, int256 pnl, uint256 withdrawAsset, uint256 withdrawAmount)
-        external
-        view
-        returns (uint256 valueAfter, uint64[4] memory prices, uint256 ctx)
-    {
+    function previewUpdate(
+        address account,
+        int256 pnl,
+        uint256 withdrawAsset,
+        uint256 withdrawAmount
+    ) external view returns (uint256 valueAfter, uint64[4] memory prices, uint256 ctx) {
         Account storage acc = _accounts[account];
         prices = oracle.marketPrices();
         uint64[] memory assetPrices = oracle.assetPrices();
@@ -190,7 +211,8 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         }
         if (withdrawAmount > 0) {
             if (withdrawAsset >= _assets.length) revert Vault__UnknownAsset(withdrawAsset);
-            if (bal[withdrawAsset] < withdrawAmount) revert Vault__InsufficientCollateral(withdrawAsset, bal[withdrawAsset], withdrawAmount);
+            if (bal[withdrawAsset] < withdrawAmount)
+                revert Vault__InsufficientCollateral(withdrawAsset, bal[withdrawAsset], withdrawAmount);
             bal[withdrawAsset] -= withdrawAmount;
         }
         valueAfter = _valueOf(bal, assetPrices);
@@ -257,7 +279,11 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         Account storage acc = _active(msg.sender);
         if (_challenges[msg.sender].deadline != 0) revert Registry__Challenged(msg.sender);
         uint64[4] memory prices = oracle.marketPrices();
-        uint256 snapshot = PublicInputs.snapshotHash(PublicInputs.context(msg.sender, acc.nonce), PublicInputs.listHash(prices), mmHash);
+        uint256 snapshot = PublicInputs.snapshotHash(
+            PublicInputs.context(msg.sender, acc.nonce),
+            PublicInputs.listHash(prices),
+            mmHash
+        );
         uint256[3] memory s = [acc.commitment, _value(msg.sender, oracle.assetPrices()), snapshot];
         if (!solvencyVerifier.verifyProof(proof.a, proof.b, proof.c, s)) revert Registry__ProofInvalid();
         acc.nonce += 1;
@@ -386,7 +412,13 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
         return false;
     }
 
-    function _open(address account, uint64[4] memory prices, uint256 pricesHash, uint256 assetPrices, uint128 bond) internal {
+    function _open(
+        address account,
+        uint64[4] memory prices,
+        uint256 pricesHash,
+        uint256 assetPrices,
+        uint128 bond
+    ) internal {
         Account storage acc = _accounts[account];
         uint64 nonce = acc.nonce + 1;
         acc.nonce = nonce;

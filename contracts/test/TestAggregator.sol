@@ -27,7 +27,13 @@ contract TestAggregator is AggregatorV3Interface {
         answeredInRound = roundId;
     }
 
-    function setRound(uint80 roundId_, int256 answer_, uint256 startedAt_, uint256 updatedAt_, uint80 answeredInRound_) external {
+    function setRound(
+        uint80 roundId_,
+        int256 answer_,
+        uint256 startedAt_,
+        uint256 updatedAt_,
+        uint80 answeredInRound_
+    ) external {
         roundId = roundId_;
         answer = answer_;
         startedAt = startedAt_;

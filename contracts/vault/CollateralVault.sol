@@ -45,7 +45,8 @@ abstract contract CollateralVault is ReentrancyGuard {
 
     /// @param tokens collateral tokens; tokens[0] is the settlement asset (PnL, bounties and claims)
     constructor(address[] memory tokens, uint16[] memory haircutsBps) {
-        if (tokens.length == 0 || tokens.length > MAX_ASSETS || tokens.length != haircutsBps.length) revert Vault__BadAssets();
+        if (tokens.length == 0 || tokens.length > MAX_ASSETS || tokens.length != haircutsBps.length)
+            revert Vault__BadAssets();
         for (uint256 i = 0; i < tokens.length; i++) {
             _requireHaircut(haircutsBps[i]);
             _assets.push(Asset(IERC20(tokens[i]), IERC20Metadata(tokens[i]).decimals(), haircutsBps[i]));
@@ -100,12 +101,28 @@ abstract contract CollateralVault is ReentrancyGuard {
     /// @notice Value of `balance` of asset `i` at `price` after its haircut (value units, rounded down).
     function _assetValue(uint256 i, uint256 balance, uint64 price) internal view returns (uint256) {
         Asset memory a = _assets[i];
-        return Math.mulDiv(balance, uint256(price) * a.haircutBps * 10 ** (VALUE_DECIMALS - PRICE_DECIMALS), 10_000 * 10 ** a.decimals);
+        return
+            Math.mulDiv(
+                balance,
+                uint256(price) * a.haircutBps * 10 ** (VALUE_DECIMALS - PRICE_DECIMALS),
+                10_000 * 10 ** a.decimals
+            );
     }
 
     /// @notice Token amount of `value` value units of an asset at `price` (no haircut).
-    function _tokensFor(uint256 asset, uint256 value, uint64 price, Math.Rounding rounding) internal view returns (uint256) {
-        return Math.mulDiv(value, 10 ** _assets[asset].decimals, uint256(price) * 10 ** (VALUE_DECIMALS - PRICE_DECIMALS), rounding);
+    function _tokensFor(
+        uint256 asset,
+        uint256 value,
+        uint64 price,
+        Math.Rounding rounding
+    ) internal view returns (uint256) {
+        return
+            Math.mulDiv(
+                value,
+                10 ** _assets[asset].decimals,
+                uint256(price) * 10 ** (VALUE_DECIMALS - PRICE_DECIMALS),
+                rounding
+            );
     }
 
     function _debit(address account, uint256 asset, uint256 amount) internal {

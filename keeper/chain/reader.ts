@@ -4,7 +4,12 @@
  * only when their events appear (or every paramsRefreshRounds); per-account views only for candidates.
  */
 import { type Provider, isCallException } from "ethers";
-import { OracleAdapter__factory, ZkMarginRegistry__factory, type OracleAdapter, type ZkMarginRegistry } from "../../typechain-types";
+import {
+  OracleAdapter__factory,
+  ZkMarginRegistry__factory,
+  type OracleAdapter,
+  type ZkMarginRegistry,
+} from "../../typechain-types";
 import type { LogSource } from "../index/indexer";
 import type { LogLike } from "../index/types";
 
@@ -89,7 +94,11 @@ export class RegistryReader implements ChainReader {
   }
 
   async params(): Promise<ProtocolParams> {
-    const [t, i, paused] = await Promise.all([this.registry.timing(), this.registry.incentives(), this.registry.challengesPaused()]);
+    const [t, i, paused] = await Promise.all([
+      this.registry.timing(),
+      this.registry.incentives(),
+      this.registry.challengesPaused(),
+    ]);
     return {
       freshness: t.freshness,
       responseWindow: t.responseWindow,

@@ -31,7 +31,13 @@ export function applyEvent(store: RecordStore, ev: RegistryEvent): void {
       if (store.get(ev.account) === undefined) store.set(ev.account, r);
       return;
     case "proven":
-      store.set(ev.account, { ...r, status: "active", nonce: ev.nonce, provenAt: ev.provenAt, provenPrices: ev.prices });
+      store.set(ev.account, {
+        ...r,
+        status: "active",
+        nonce: ev.nonce,
+        provenAt: ev.provenAt,
+        provenPrices: ev.prices,
+      });
       return;
     case "updated":
       store.set(ev.account, { ...r, nonce: ev.nonce });

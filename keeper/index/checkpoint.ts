@@ -13,7 +13,10 @@ import type { AccountRecord } from "./types";
 
 export const CHECKPOINT_VERSION = 1;
 
-const int = z.string().regex(/^\d+$/).transform((v) => BigInt(v));
+const int = z
+  .string()
+  .regex(/^\d+$/)
+  .transform((v) => BigInt(v));
 const prices = z.array(int).length(4);
 
 const accountSchema = z.strictObject({
@@ -56,7 +59,14 @@ function serialise(cp: Checkpoint): string {
     provenPrices: r.provenPrices.map(s),
     ...(r.challenge === undefined
       ? {}
-      : { challenge: { nonce: s(r.challenge.nonce), challenger: r.challenge.challenger, deadline: s(r.challenge.deadline), prices: r.challenge.prices.map(s) } }),
+      : {
+          challenge: {
+            nonce: s(r.challenge.nonce),
+            challenger: r.challenge.challenger,
+            deadline: s(r.challenge.deadline),
+            prices: r.challenge.prices.map(s),
+          },
+        }),
   }));
   return JSON.stringify({
     version: CHECKPOINT_VERSION,
@@ -79,7 +89,8 @@ export function saveCheckpoint(file: string, cp: Checkpoint): void {
   writeFileAtomic(file, serialise(cp));
 }
 
-export type LoadResult = { kind: "none" } | { kind: "corrupt"; reason: string } | { kind: "ok"; checkpoint: Checkpoint };
+export type LoadResult =
+  { kind: "none" } | { kind: "corrupt"; reason: string } | { kind: "ok"; checkpoint: Checkpoint };
 
 /** Reads a checkpoint; a missing file is "none", an unreadable one "corrupt" (the index is rebuilt). */
 export function loadCheckpoint(file: string): LoadResult {
@@ -91,16 +102,29 @@ export function loadCheckpoint(file: string): LoadResult {
     return { kind: "corrupt", reason: (e as Error).message };
   }
   const parsed = checkpointSchema.safeParse(raw);
-  if (!parsed.success) return { kind: "corrupt", reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
+  if (!parsed.success)
+    return { kind: "corrupt", reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   const d = parsed.data;
   const accounts = new Map<string, AccountRecord>();
   for (const a of d.accounts) {
     const { account, ...rest } = a;
-    accounts.set(account, rest.challenge === undefined ? { status: rest.status, nonce: rest.nonce, provenAt: rest.provenAt, provenPrices: rest.provenPrices } : rest);
+    accounts.set(
+      account,
+      rest.challenge === undefined
+        ? { status: rest.status, nonce: rest.nonce, provenAt: rest.provenAt, provenPrices: rest.provenPrices }
+        : rest,
+    );
   }
   return {
     kind: "ok",
-    checkpoint: { chainId: BigInt(d.chainId), registry: d.registry, startBlock: d.startBlock, block: d.block, blockHash: d.blockHash, accounts },
+    checkpoint: {
+      chainId: BigInt(d.chainId),
+      registry: d.registry,
+      startBlock: d.startBlock,
+      block: d.block,
+      blockHash: d.blockHash,
+      accounts,
+    },
   };
 }
 

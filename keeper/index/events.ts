@@ -8,7 +8,13 @@ import type { LogLike } from "./types";
 
 export type RegistryEvent =
   | { readonly kind: "opened"; readonly account: string }
-  | { readonly kind: "proven"; readonly account: string; readonly nonce: bigint; readonly prices: readonly bigint[]; readonly provenAt: bigint }
+  | {
+      readonly kind: "proven";
+      readonly account: string;
+      readonly nonce: bigint;
+      readonly prices: readonly bigint[];
+      readonly provenAt: bigint;
+    }
   | { readonly kind: "updated"; readonly account: string; readonly nonce: bigint }
   | {
       readonly kind: "challenged";
@@ -62,8 +68,13 @@ interface Layout {
 const LAYOUTS = new Map<string, Layout>(
   KNOWN.map((name) => {
     const ev = registryInterface.getEvent(name)!;
-    for (const i of ev.inputs) if (!/^(address|bool|u?int\d*)$/.test(i.type)) throw new Error(`${name}.${i.name}: ${i.type} is not a static word`);
-    return [ev.topicHash, { name, topics: ev.inputs.filter((i) => i.indexed), words: ev.inputs.filter((i) => !i.indexed) }];
+    for (const i of ev.inputs)
+      if (!/^(address|bool|u?int\d*)$/.test(i.type))
+        throw new Error(`${name}.${i.name}: ${i.type} is not a static word`);
+    return [
+      ev.topicHash,
+      { name, topics: ev.inputs.filter((i) => i.indexed), words: ev.inputs.filter((i) => !i.indexed) },
+    ];
   }),
 );
 
@@ -113,11 +124,24 @@ export function decodeLog(log: LogLike): RegistryEvent | undefined {
     case "AccountOpened":
       return { kind: "opened", account: a.account };
     case "Proven":
-      return { kind: "proven", account: a.account, nonce: a.nonce, prices: unpackPrices(a.prices), provenAt: a.provenAt };
+      return {
+        kind: "proven",
+        account: a.account,
+        nonce: a.nonce,
+        prices: unpackPrices(a.prices),
+        provenAt: a.provenAt,
+      };
     case "Updated":
       return { kind: "updated", account: a.account, nonce: a.nonce };
     case "Challenged":
-      return { kind: "challenged", account: a.account, nonce: a.nonce, challenger: a.challenger, deadline: a.deadline, prices: unpackPrices(a.prices) };
+      return {
+        kind: "challenged",
+        account: a.account,
+        nonce: a.nonce,
+        challenger: a.challenger,
+        deadline: a.deadline,
+        prices: unpackPrices(a.prices),
+      };
     case "Responded":
       return { kind: "responded", account: a.account, nonce: a.nonce };
     case "Liquidated":

@@ -101,7 +101,10 @@ export class Indexer {
   async sync(head: HeadRef): Promise<SyncResult> {
     let reset = false;
     if (head.number < this.#finalBlock) {
-      this.log?.warn({ head: head.number, finalized: this.#finalBlock }, "chain is behind the finalised index (node reset or deep reorg): rebuilding");
+      this.log?.warn(
+        { head: head.number, finalized: this.#finalBlock },
+        "chain is behind the finalised index (node reset or deep reorg): rebuilding",
+      );
       this.reset();
       reset = true;
     }

@@ -33,17 +33,24 @@ export class IndexPersistence {
     const file = this.o.file;
     const log = this.log;
     const loaded = loadCheckpoint(file);
-    if (loaded.kind === "corrupt") log.warn({ file, reason: loaded.reason }, "checkpoint unreadable: rebuilding the index from startBlock");
+    if (loaded.kind === "corrupt")
+      log.warn({ file, reason: loaded.reason }, "checkpoint unreadable: rebuilding the index from startBlock");
     if (loaded.kind !== "ok") return;
     const cp = loaded.checkpoint;
     requireSameDeployment(cp, this.o.chainId, this.o.registry, file);
     if (cp.startBlock !== this.o.startBlock) {
-      log.warn({ checkpointStart: cp.startBlock, startBlock: this.o.startBlock }, "checkpoint has another startBlock: rebuilding");
+      log.warn(
+        { checkpointStart: cp.startBlock, startBlock: this.o.startBlock },
+        "checkpoint has another startBlock: rebuilding",
+      );
       return;
     }
     const hash = await this.chain.blockHash(cp.block);
     if (hash !== cp.blockHash) {
-      log.warn({ block: cp.block, saved: cp.blockHash, now: hash }, "checkpoint block is no longer canonical (deep reorg): rebuilding from startBlock");
+      log.warn(
+        { block: cp.block, saved: cp.blockHash, now: hash },
+        "checkpoint block is no longer canonical (deep reorg): rebuilding from startBlock",
+      );
       return;
     }
     this.indexer.restore(cp);
@@ -59,7 +66,14 @@ export class IndexPersistence {
     if (block === this.#savedBlock || block < 0) return;
     const blockHash = await this.chain.blockHash(block);
     if (blockHash === null) return;
-    saveCheckpoint(this.o.file, { chainId: this.o.chainId, registry: this.o.registry, startBlock: this.o.startBlock, block, blockHash, accounts });
+    saveCheckpoint(this.o.file, {
+      chainId: this.o.chainId,
+      registry: this.o.registry,
+      startBlock: this.o.startBlock,
+      block,
+      blockHash,
+      accounts,
+    });
     this.#lastSave = Date.now();
     this.#savedBlock = block;
     this.log.debug({ block, accounts: accounts.size }, "checkpoint written");

@@ -59,7 +59,11 @@ export class TxSender {
         this.provider.getTransactionCount(this.address, "pending"),
       ]);
       if (pending <= latest || Date.now() > until) {
-        if (pending > latest) this.log.warn({ latest, pending }, "transactions from a previous run are still pending; continuing behind them");
+        if (pending > latest)
+          this.log.warn(
+            { latest, pending },
+            "transactions from a previous run are still pending; continuing behind them",
+          );
         this.#next = pending;
         return;
       }
@@ -135,13 +139,19 @@ export class TxSender {
       }
       if (Date.now() - lastSend >= this.s.stuckAfterMs) {
         if (attempts >= this.s.maxAttempts) {
-          throw new KeeperError(KeeperErrorCode.TxStuck, `transaction with nonce ${nonce} not mined after ${attempts} attempts (${hashes.join(", ")})`);
+          throw new KeeperError(
+            KeeperErrorCode.TxStuck,
+            `transaction with nonce ${nonce} not mined after ${attempts} attempts (${hashes.join(", ")})`,
+          );
         }
         attempts++;
         lastSend = Date.now();
         const bumped = bumpFees(fees, this.s);
         if (bumped.maxFeePerGas <= fees.maxFeePerGas && bumped.maxPriorityFeePerGas <= fees.maxPriorityFeePerGas) {
-          this.log.warn({ nonce, maxFeePerGas: fees.maxFeePerGas }, "transaction not mined and fees are at the cap: waiting");
+          this.log.warn(
+            { nonce, maxFeePerGas: fees.maxFeePerGas },
+            "transaction not mined and fees are at the cap: waiting",
+          );
           continue;
         }
         const next = await this.sign(req, nonce, bumped);
@@ -149,11 +159,19 @@ export class TxSender {
           await this.broadcast(next.raw);
           fees = bumped;
           hashes.push(next.hash);
-          this.log.warn({ nonce, hash: next.hash, replaces: hashes[hashes.length - 2], maxFeePerGas: bumped.maxFeePerGas }, "transaction not mined: replaced with higher fees");
+          this.log.warn(
+            { nonce, hash: next.hash, replaces: hashes[hashes.length - 2], maxFeePerGas: bumped.maxFeePerGas },
+            "transaction not mined: replaced with higher fees",
+          );
         } catch (e) {
           // NONCE_EXPIRED: one of our hashes was just mined (the next receipt poll finds it);
           // REPLACEMENT_UNDERPRICED: the cap stopped the bump short of the node's minimum.
-          if (!isError(e, "NONCE_EXPIRED") && !isError(e, "REPLACEMENT_UNDERPRICED") && findKeeperError(e) === undefined) throw e;
+          if (
+            !isError(e, "NONCE_EXPIRED") &&
+            !isError(e, "REPLACEMENT_UNDERPRICED") &&
+            findKeeperError(e) === undefined
+          )
+            throw e;
           this.log.warn({ nonce, error: messageOf(e) }, "replacement not accepted");
         }
       }

@@ -67,7 +67,10 @@ export class Daemon {
         if (this.unanswerable !== ch.nonce) {
           this.unanswerable = ch.nonce;
           const deadline = (await reg.deadlineOf(this.t.account)).toString();
-          this.log.error({ nonce: ch.nonce.toString(), deadline }, "cannot answer the challenge: below maintenance at the pinned prices; deposit collateral before the deadline");
+          this.log.error(
+            { nonce: ch.nonce.toString(), deadline },
+            "cannot answer the challenge: below maintenance at the pinned prices; deposit collateral before the deadline",
+          );
           await this.notify({ event: "cannot-answer", deadline });
         }
         return "cannot-answer";
@@ -106,7 +109,10 @@ export class Daemon {
   private async respond(nonce: bigint): Promise<void> {
     const reg = this.t.registry;
     const deadline = await reg.deadlineOf(this.t.account);
-    this.log.warn({ nonce: nonce.toString(), deadline: deadline.toString() }, "challenged: proving solvency at the pinned prices");
+    this.log.warn(
+      { nonce: nonce.toString(), deadline: deadline.toString() },
+      "challenged: proving solvency at the pinned prices",
+    );
     const { proof, ms } = await this.t.responseProof();
     // replacements need the same nonce: send through the wallet itself, not a NonceManager around it
     const runner = reg.runner as Signer;
@@ -136,7 +142,10 @@ export class Daemon {
     const age = BigInt(block!.timestamp) - provenAt;
     const old = age * BPS > timing.freshness * BigInt(this.o.refreshAtAgeShareBps);
     if (!moved && !old) return false;
-    this.log.info({ moved, ageSeconds: age.toString() }, "refreshing the proof before the account becomes challengeable");
+    this.log.info(
+      { moved, ageSeconds: age.toString() },
+      "refreshing the proof before the account becomes challengeable",
+    );
     await this.t.prove();
     return true;
   }
@@ -147,7 +156,13 @@ export class Daemon {
       const near = m.distanceBps !== undefined && m.distanceBps < BigInt(this.o.warnBps);
       if (near && !this.warned.has(m.market)) {
         this.warned.add(m.market);
-        const detail = { market: m.market, side: m.side, price: m.markPrice.toString(), liquidationPrice: m.liquidationPrice?.toString(), distanceBps: m.distanceBps?.toString() };
+        const detail = {
+          market: m.market,
+          side: m.side,
+          price: m.markPrice.toString(),
+          liquidationPrice: m.liquidationPrice?.toString(),
+          distanceBps: m.distanceBps?.toString(),
+        };
         this.log.warn(detail, "price is near the private liquidation price: add collateral or reduce");
         await this.notify({ event: "near-liquidation", ...detail });
       } else if (!near) {

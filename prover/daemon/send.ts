@@ -13,9 +13,18 @@ export interface BumpOptions {
   bumpPercent: number;
 }
 
-export type Send = (overrides: { nonce: number; maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }) => Promise<ContractTransactionResponse>;
+export type Send = (overrides: {
+  nonce: number;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}) => Promise<ContractTransactionResponse>;
 
-export async function sendWithBumps(signer: Signer, send: Send, o: BumpOptions, onBump?: (n: number, fee: bigint) => void): Promise<TransactionReceipt> {
+export async function sendWithBumps(
+  signer: Signer,
+  send: Send,
+  o: BumpOptions,
+  onBump?: (n: number, fee: bigint) => void,
+): Promise<TransactionReceipt> {
   const provider = signer.provider as Provider;
   const nonce = await signer.getNonce("pending");
   const fees = await provider.getFeeData();
@@ -38,7 +47,8 @@ export async function sendWithBumps(signer: Signer, send: Send, o: BumpOptions, 
       }
       await new Promise((res) => setTimeout(res, Math.min(200, o.bumpAfterMs)));
     }
-    if (attempt >= o.maxBumps) throw new Error(`transaction not mined after ${o.maxBumps} fee bumps (${hashes.join(", ")})`);
+    if (attempt >= o.maxBumps)
+      throw new Error(`transaction not mined after ${o.maxBumps} fee bumps (${hashes.join(", ")})`);
     maxPriorityFeePerGas = (maxPriorityFeePerGas * BigInt(o.bumpPercent)) / 100n + 1n;
     maxFeePerGas = (maxFeePerGas * BigInt(o.bumpPercent)) / 100n + 1n;
     onBump?.(attempt + 1, maxFeePerGas);

@@ -65,7 +65,10 @@ export async function prepareUpdate(
   if (withdraw.amount > 0n) {
     const have = await registry.collateralOf(account, withdraw.asset);
     if (have < withdraw.amount) {
-      throw new ModelError(ModelErrorCode.OutOfRange, `cannot withdraw ${withdraw.amount} of asset ${withdraw.asset}: the account holds ${have}`);
+      throw new ModelError(
+        ModelErrorCode.OutOfRange,
+        `cannot withdraw ${withdraw.amount} of asset ${withdraw.asset}: the account holds ${have}`,
+      );
     }
   }
   const current = await marketPrices(registry);
@@ -75,12 +78,20 @@ export async function prepareUpdate(
   const { im } = await ratios(registry);
   const w = updateInputs(state, trade, { value: valueAfter, prices }, im, ctx, salt);
   if (!meetsMargin(w.result.next.markets, { value: valueAfter, prices }, im)) {
-    throw new ModelError(ModelErrorCode.MarginBreached, `the new state would be below initial margin (collateral value ${valueAfter})`);
+    throw new ModelError(
+      ModelErrorCode.MarginBreached,
+      `the new state would be below initial margin (collateral value ${valueAfter})`,
+    );
   }
   const proof = await keys.update.prove(w.inputs);
   return {
     next: w.result.next,
-    args: { newCommitment: w.newCommitment, pnl: w.result.pnl, withdrawAsset: withdraw.asset, withdrawAmount: withdraw.amount },
+    args: {
+      newCommitment: w.newCommitment,
+      pnl: w.result.pnl,
+      withdrawAsset: withdraw.asset,
+      withdrawAmount: withdraw.amount,
+    },
     proof,
     valueAfter,
     prices,
@@ -88,7 +99,12 @@ export async function prepareUpdate(
 }
 
 /** Proves solvency at the open challenge's pinned snapshot (for respond). */
-export async function prepareResponse(keys: ProverKeys, registry: ZkMarginRegistry, account: string, state: AccountState): Promise<ProofResult> {
+export async function prepareResponse(
+  keys: ProverKeys,
+  registry: ZkMarginRegistry,
+  account: string,
+  state: AccountState,
+): Promise<ProofResult> {
   const ch = await registry.challengeOf(account);
   if (ch.deadline === 0n) throw new Error(`account ${account} has no open challenge`);
   const prices = unpack(ch.marketPrices);
@@ -102,7 +118,12 @@ export async function prepareResponse(keys: ProverKeys, registry: ZkMarginRegist
 }
 
 /** Proves solvency at current prices (for the proactive prove()). */
-export async function prepareProve(keys: ProverKeys, registry: ZkMarginRegistry, account: string, state: AccountState): Promise<ProofResult> {
+export async function prepareProve(
+  keys: ProverKeys,
+  registry: ZkMarginRegistry,
+  account: string,
+  state: AccountState,
+): Promise<ProofResult> {
   const prices = await marketPrices(registry);
   const value = await registry.collateralValue(account);
   const { mm } = await ratios(registry);
@@ -126,6 +147,10 @@ export async function prepareClaim(
   const prices = unpack(liq.marketPrices);
   const ctx = await chainContext(registry, account, liq.nonce);
   const { inputs, equity } = equityInputs(state, { value: liq.value, prices }, ctx);
-  if (equity < 0n) throw new ModelError(ModelErrorCode.NegativeEquity, `equity at the liquidation snapshot is negative: nothing to claim`);
+  if (equity < 0n)
+    throw new ModelError(
+      ModelErrorCode.NegativeEquity,
+      `equity at the liquidation snapshot is negative: nothing to claim`,
+    );
   return { equity, proof: await keys.equity.prove(inputs) };
 }

@@ -57,9 +57,16 @@ export class CircuitKeys {
       if (!fs.existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`);
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const builder = require(path.join(path.dirname(a.wasm), "witness_calculator.js")) as (code: Buffer) => Promise<WitnessCalculator>;
+    const builder = require(path.join(path.dirname(a.wasm), "witness_calculator.js")) as (
+      code: Buffer,
+    ) => Promise<WitnessCalculator>;
     const wc = await builder(fs.readFileSync(a.wasm));
-    return new CircuitKeys(name, wc, fs.readFileSync(a.zkey), JSON.parse(fs.readFileSync(a.vkey, "utf8")) as VerificationKey);
+    return new CircuitKeys(
+      name,
+      wc,
+      fs.readFileSync(a.zkey),
+      JSON.parse(fs.readFileSync(a.vkey, "utf8")) as VerificationKey,
+    );
   }
 
   /** Witness + Groth16 proof; throws if the inputs do not satisfy the circuit. */
@@ -67,7 +74,12 @@ export class CircuitKeys {
     const t0 = performance.now();
     const wtns = await this.wc.calculateWTNSBin(inputs, true);
     const raw = (await snarkjs.groth16.prove(this.zkey, wtns)) as { proof: SnarkjsProof; publicSignals: string[] };
-    return { proof: toSolidity(raw.proof), publicSignals: raw.publicSignals.map(BigInt), raw, ms: performance.now() - t0 };
+    return {
+      proof: toSolidity(raw.proof),
+      publicSignals: raw.publicSignals.map(BigInt),
+      raw,
+      ms: performance.now() - t0,
+    };
   }
 
   verify(publicSignals: readonly bigint[], proof: SnarkjsProof): Promise<boolean> {

@@ -28,9 +28,15 @@ export function verificationConstants(vk: VerificationKey): string[] {
 }
 
 /** Throws VerifierMismatch naming the first constant missing from the bytecode at `address`. */
-export async function requireMatchingVerifier(provider: Provider, address: string, vk: VerificationKey, name: string): Promise<void> {
+export async function requireMatchingVerifier(
+  provider: Provider,
+  address: string,
+  vk: VerificationKey,
+  name: string,
+): Promise<void> {
   const code = (await provider.getCode(address)).toLowerCase();
-  if (code === "0x") throw new ProverError(ProverErrorCode.VerifierMismatch, `no ${name} verifier is deployed at ${address}`);
+  if (code === "0x")
+    throw new ProverError(ProverErrorCode.VerifierMismatch, `no ${name} verifier is deployed at ${address}`);
   const constants = verificationConstants(vk);
   const missing = constants.findIndex((c) => !code.includes(minimalHex(c)));
   if (missing >= 0) {

@@ -63,7 +63,8 @@ export function updateInputs(
   const select = Array.from({ length: M }, (_, j) => (trade.kind !== "none" && trade.market === j ? 1n : 0n));
   const newCommitment = commitment(result.next);
   const traded = trade.kind === "none" ? undefined : state.markets[trade.market];
-  const openSide = trade.kind === "increase" && traded?.size === 0n ? BigInt(result.next.markets[trade.market].side) : 0n;
+  const openSide =
+    trade.kind === "increase" && traded?.size === 0n ? BigInt(result.next.markets[trade.market].side) : 0n;
   const inputs: CircuitInputs = {
     oldCommitment: commitment(state),
     newCommitment,

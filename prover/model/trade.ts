@@ -22,12 +22,7 @@ export interface TradeResult {
 }
 
 /** Applies a trade at the given oracle prices and gives the next state (with `newSalt`). */
-export function applyTrade(
-  state: AccountState,
-  trade: Trade,
-  prices: readonly bigint[],
-  newSalt: bigint,
-): TradeResult {
+export function applyTrade(state: AccountState, trade: Trade, prices: readonly bigint[], newSalt: bigint): TradeResult {
   requireValidState(state);
   if (trade.kind === "none") {
     return { next: { salt: newSalt, markets: state.markets }, pnl: 0n, costRemoved: 0n };

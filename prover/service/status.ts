@@ -44,8 +44,12 @@ export interface StatusView {
 export async function statusView(t: TraderService, currentPrices?: bigint[]): Promise<StatusView> {
   const acc = await t.registry.accountOf(t.account);
   const ch = await t.registry.challengeOf(t.account);
-  const prices = acc.status === 1n ? (currentPrices ?? (await t.marketPrices())) : unpack((await t.registry.liquidationOf(t.account)).marketPrices);
-  const value = acc.status === 1n ? await t.registry.collateralValue(t.account) : (await t.registry.liquidationOf(t.account)).value;
+  const prices =
+    acc.status === 1n
+      ? (currentPrices ?? (await t.marketPrices()))
+      : unpack((await t.registry.liquidationOf(t.account)).marketPrices);
+  const value =
+    acc.status === 1n ? await t.registry.collateralValue(t.account) : (await t.registry.liquidationOf(t.account)).value;
   const [mm] = await t.registry.ratios();
   const mmRatios = mm.map(BigInt);
   const snap = { value, prices };
@@ -55,7 +59,10 @@ export async function statusView(t: TraderService, currentPrices?: bigint[]): Pr
     if (m.size === 0n) return;
     const notional = m.size * prices[j];
     const lp = liquidationPrice(state.markets, snap, mmRatios, j);
-    const distance = lp === undefined || lp === 0n ? undefined : ((m.side === Side.Long ? prices[j] - lp : lp - prices[j]) * BPS) / prices[j];
+    const distance =
+      lp === undefined || lp === 0n
+        ? undefined
+        : ((m.side === Side.Long ? prices[j] - lp : lp - prices[j]) * BPS) / prices[j];
     markets.push({
       market: MARKET_NAMES[j] ?? `#${j}`,
       side: m.side === Side.Long ? "long" : "short",
@@ -96,7 +103,9 @@ export const fmtSize = (q: bigint) => dec(q, SIZE_DECIMALS, 4);
 export function renderStatus(v: StatusView): string {
   const lines = [
     `account ${v.account}  status ${v.status}  nonce ${v.nonce}  last proof ${new Date(Number(v.provenAt) * 1000).toISOString()}`,
-    v.challengeDeadline ? `CHALLENGED: answer before ${new Date(Number(v.challengeDeadline) * 1000).toISOString()}` : "no open challenge",
+    v.challengeDeadline
+      ? `CHALLENGED: answer before ${new Date(Number(v.challengeDeadline) * 1000).toISOString()}`
+      : "no open challenge",
     `collateral value ${fmtValue(v.collateralValue)}  equity ${fmtValue(v.equity)}  maintenance ${fmtValue(v.maintenance)}  margin ratio ${v.marginRatioBps === undefined ? "-" : `${dec(v.marginRatioBps, 2)}%`}`,
   ];
   if (v.markets.length === 0) lines.push("no open positions");

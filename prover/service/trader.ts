@@ -6,7 +6,12 @@
 import * as fs from "node:fs";
 import type { Logger } from "pino";
 import type { ContractTransactionResponse, Signer } from "ethers";
-import { IERC20Metadata__factory, OracleAdapter__factory, type ZkMarginRegistry, ZkMarginRegistry__factory } from "../../typechain-types";
+import {
+  IERC20Metadata__factory,
+  OracleAdapter__factory,
+  type ZkMarginRegistry,
+  ZkMarginRegistry__factory,
+} from "../../typechain-types";
 import { type AccountState, type Trade, commitment, emptyState } from "../model";
 import { prepareClaim, prepareProve, prepareResponse, prepareUpdate } from "../lib/actions";
 import type { ProverKeys, SolidityProof } from "../lib/circuits";
@@ -54,13 +59,29 @@ export class TraderService {
     const chainId = (await o.signer.provider!.getNetwork()).chainId;
     const acc = await registry.accountOf(account);
     if (acc.status !== 0n) {
-      throw new ProverError(ProverErrorCode.BadInput, `account ${account} is already open on this registry: restore its state file instead of creating a new one`);
+      throw new ProverError(
+        ProverErrorCode.BadInput,
+        `account ${account} is already open on this registry: restore its state file instead of creating a new one`,
+      );
     }
     // a previous init that wrote the file but whose openAccount never landed is resumed, not refused
     const resumable = fs.existsSync(o.stateFile) && StateStore.open(o.stateFile, o.passphrase, o.kdf);
     const id = resumable ? resumable.identity : undefined;
-    const matches = id && id.account.toLowerCase() === account.toLowerCase() && id.registry.toLowerCase() === o.registry.toLowerCase() && id.chainId === chainId;
-    const store = matches && resumable ? resumable : StateStore.create(o.stateFile, o.passphrase, { chainId, registry: o.registry, account }, emptyState(4), o.kdf);
+    const matches =
+      id &&
+      id.account.toLowerCase() === account.toLowerCase() &&
+      id.registry.toLowerCase() === o.registry.toLowerCase() &&
+      id.chainId === chainId;
+    const store =
+      matches && resumable
+        ? resumable
+        : StateStore.create(
+            o.stateFile,
+            o.passphrase,
+            { chainId, registry: o.registry, account },
+            emptyState(4),
+            o.kdf,
+          );
     store.acquire();
     const svc = new TraderService(store, registry, account, o.keys, o.logger, o);
     await (await registry.openAccount()).wait();
@@ -78,10 +99,16 @@ export class TraderService {
     const id = store.identity;
     const account = await o.signer.getAddress();
     if (id.account.toLowerCase() !== account.toLowerCase()) {
-      throw new ProverError(ProverErrorCode.BadInput, `the state file belongs to ${id.account}, but the key is ${account}`);
+      throw new ProverError(
+        ProverErrorCode.BadInput,
+        `the state file belongs to ${id.account}, but the key is ${account}`,
+      );
     }
     if (id.registry.toLowerCase() !== o.registry.toLowerCase()) {
-      throw new ProverError(ProverErrorCode.BadInput, `the state file belongs to registry ${id.registry}, not ${o.registry}`);
+      throw new ProverError(
+        ProverErrorCode.BadInput,
+        `the state file belongs to registry ${id.registry}, not ${o.registry}`,
+      );
     }
     const registry = ZkMarginRegistry__factory.connect(o.registry, o.signer);
     await requireMatchingVerifiers(registry, o.keys);
@@ -130,7 +157,10 @@ export class TraderService {
     }
     const acc = await this.registry.accountOf(this.account);
     if (acc.status === 0n) {
-      throw new ProverError(ProverErrorCode.NotOpened, `account ${this.account} is not open on ${await this.registry.getAddress()}`);
+      throw new ProverError(
+        ProverErrorCode.NotOpened,
+        `account ${this.account} is not open on ${await this.registry.getAddress()}`,
+      );
     }
     const outcome = this.store.reconcile(acc.commitment);
     if (outcome === "unchanged" && this.store.pending) {
@@ -144,15 +174,22 @@ export class TraderService {
 
   /** Deposits collateral (approving the registry first if needed). */
   async deposit(asset: bigint, amount: bigint): Promise<void> {
-    const token = IERC20Metadata__factory.connect((await this.registry.assets())[Number(asset)].token, this.registry.runner);
+    const token = IERC20Metadata__factory.connect(
+      (await this.registry.assets())[Number(asset)].token,
+      this.registry.runner,
+    );
     const registryAddr = await this.registry.getAddress();
-    if ((await token.allowance(this.account, registryAddr)) < amount) await (await token.approve(registryAddr, amount)).wait();
+    if ((await token.allowance(this.account, registryAddr)) < amount)
+      await (await token.approve(registryAddr, amount)).wait();
     await (await this.registry.deposit(asset, amount)).wait();
     this.log.info({ asset: asset.toString(), amount: amount.toString() }, "deposited");
   }
 
   /** Trades and/or withdraws through an Update proof, crash-safely. */
-  async update(trade: Trade, withdraw?: { asset: bigint; amount: bigint }): Promise<{ pnl: bigint; txHash: string; proveMs: number }> {
+  async update(
+    trade: Trade,
+    withdraw?: { asset: bigint; amount: bigint },
+  ): Promise<{ pnl: bigint; txHash: string; proveMs: number }> {
     await this.requireUnchallenged();
     const p = await prepareUpdate(this.keys, this.registry, this.account, this.state, trade, withdraw);
     this.store.setPending(p.next, `${trade.kind}${withdraw?.amount ? ` + withdraw ${withdraw.amount}` : ""}`);
@@ -177,9 +214,13 @@ export class TraderService {
     }
     crashPoint("after-mined");
     const onChain = (await this.registry.accountOf(this.account)).commitment;
-    if (onChain !== commitment(p.next)) throw new ProverError(ProverErrorCode.TxFailed, "the update was mined but the chain holds another commitment");
+    if (onChain !== commitment(p.next))
+      throw new ProverError(ProverErrorCode.TxFailed, "the update was mined but the chain holds another commitment");
     this.store.commitPending();
-    this.log.info({ kind: trade.kind, pnl: p.args.pnl.toString(), tx: tx.hash, proveMs: Math.round(p.proof.ms) }, "update committed");
+    this.log.info(
+      { kind: trade.kind, pnl: p.args.pnl.toString(), tx: tx.hash, proveMs: Math.round(p.proof.ms) },
+      "update committed",
+    );
     return { pnl: p.args.pnl, txHash: tx.hash, proveMs: p.proof.ms };
   }
 
@@ -214,9 +255,16 @@ export class TraderService {
 
   private async requireUnchallenged(): Promise<void> {
     const acc = await this.registry.accountOf(this.account);
-    if (acc.status !== 1n) throw new ProverError(ProverErrorCode.Liquidated, `account is ${STATUS[Number(acc.status)]}: only claim is possible`);
+    if (acc.status !== 1n)
+      throw new ProverError(
+        ProverErrorCode.Liquidated,
+        `account is ${STATUS[Number(acc.status)]}: only claim is possible`,
+      );
     if ((await this.registry.challengeOf(this.account)).deadline !== 0n) {
-      throw new ProverError(ProverErrorCode.BadInput, "the account is challenged: answer the challenge first (the daemon does it automatically)");
+      throw new ProverError(
+        ProverErrorCode.BadInput,
+        "the account is challenged: answer the challenge first (the daemon does it automatically)",
+      );
     }
   }
 

@@ -22,7 +22,13 @@ const hex = z.string().regex(/^[0-9a-f]*$/);
 const Envelope = z.object({
   format: z.literal(FORMAT),
   version: z.literal(VERSION),
-  kdf: z.object({ name: z.literal("scrypt"), N: z.number().int().positive(), r: z.number().int().positive(), p: z.number().int().positive(), salt: hex }),
+  kdf: z.object({
+    name: z.literal("scrypt"),
+    N: z.number().int().positive(),
+    r: z.number().int().positive(),
+    p: z.number().int().positive(),
+    salt: hex,
+  }),
   cipher: z.literal("aes-256-gcm"),
   check: hex,
   iv: hex,
@@ -32,8 +38,16 @@ const Envelope = z.object({
 type Envelope = z.infer<typeof Envelope>;
 
 function keys(passphrase: string, salt: Buffer, kdf: KdfParams): { enc: Buffer; check: Buffer } {
-  const master = scryptSync(passphrase.normalize("NFKC"), salt, 64, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r });
-  return { enc: master.subarray(0, 32), check: createHmac("sha256", master.subarray(32)).update("zkmargin key check").digest() };
+  const master = scryptSync(passphrase.normalize("NFKC"), salt, 64, {
+    N: kdf.N,
+    r: kdf.r,
+    p: kdf.p,
+    maxmem: 256 * kdf.N * kdf.r,
+  });
+  return {
+    enc: master.subarray(0, 32),
+    check: createHmac("sha256", master.subarray(32)).update("zkmargin key check").digest(),
+  };
 }
 
 function aad(e: Pick<Envelope, "format" | "version" | "kdf" | "cipher">): Buffer {
@@ -45,7 +59,12 @@ export function seal(plaintext: string, passphrase: string, kdf: KdfParams = DEF
   const salt = randomBytes(16);
   const iv = randomBytes(12);
   const { enc, check } = keys(passphrase, salt, kdf);
-  const header = { format: FORMAT, version: VERSION, kdf: { name: "scrypt" as const, ...kdf, salt: salt.toString("hex") }, cipher: "aes-256-gcm" as const };
+  const header = {
+    format: FORMAT,
+    version: VERSION,
+    kdf: { name: "scrypt" as const, ...kdf, salt: salt.toString("hex") },
+    cipher: "aes-256-gcm" as const,
+  };
   const cipher = createCipheriv("aes-256-gcm", enc, iv);
   cipher.setAAD(aad(header));
   const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
@@ -64,19 +83,30 @@ export function open(fileText: string, passphrase: string, where: string): strin
   try {
     parsed = JSON.parse(fileText);
   } catch {
-    throw new StoreError(StoreErrorCode.Corrupted, `${where} is not a zkmargin state file (truncated or corrupted JSON); restore a backup`);
+    throw new StoreError(
+      StoreErrorCode.Corrupted,
+      `${where} is not a zkmargin state file (truncated or corrupted JSON); restore a backup`,
+    );
   }
   const r = Envelope.safeParse(parsed);
-  if (!r.success) throw new StoreError(StoreErrorCode.Corrupted, `${where} is corrupted (${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}); restore a backup`);
+  if (!r.success)
+    throw new StoreError(
+      StoreErrorCode.Corrupted,
+      `${where} is corrupted (${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message}); restore a backup`,
+    );
   const e = r.data;
   const iv = Buffer.from(e.iv, "hex");
   const tag = Buffer.from(e.tag, "hex");
-  if (iv.length !== 12 || tag.length !== 16) throw new StoreError(StoreErrorCode.Corrupted, `${where} has a malformed nonce or tag; restore a backup`);
+  if (iv.length !== 12 || tag.length !== 16)
+    throw new StoreError(StoreErrorCode.Corrupted, `${where} has a malformed nonce or tag; restore a backup`);
   let derived: { enc: Buffer; check: Buffer };
   try {
     derived = keys(passphrase, Buffer.from(e.kdf.salt, "hex"), e.kdf);
   } catch (err) {
-    throw new StoreError(StoreErrorCode.Corrupted, `${where} has invalid key-derivation parameters (${(err as Error).message}); restore a backup`);
+    throw new StoreError(
+      StoreErrorCode.Corrupted,
+      `${where} has invalid key-derivation parameters (${(err as Error).message}); restore a backup`,
+    );
   }
   const { enc, check } = derived;
   const stored = Buffer.from(e.check, "hex");
@@ -89,6 +119,9 @@ export function open(fileText: string, passphrase: string, where: string): strin
     d.setAuthTag(tag);
     return Buffer.concat([d.update(Buffer.from(e.ciphertext, "hex")), d.final()]).toString("utf8");
   } catch {
-    throw new StoreError(StoreErrorCode.Corrupted, `${where} failed authentication (modified or corrupted); restore a backup`);
+    throw new StoreError(
+      StoreErrorCode.Corrupted,
+      `${where} failed authentication (modified or corrupted); restore a backup`,
+    );
   }
 }

@@ -123,6 +123,9 @@ export class FileLock {
   }
 
   private locked(owner: LockOwner | undefined): StoreError {
-    return new StoreError(StoreErrorCode.Locked, `the state is in use by another process (pid ${owner?.pid ?? "?"} on ${owner?.host ?? "?"}); lock ${this.file}`);
+    return new StoreError(
+      StoreErrorCode.Locked,
+      `the state is in use by another process (pid ${owner?.pid ?? "?"} on ${owner?.host ?? "?"}); lock ${this.file}`,
+    );
   }
 }

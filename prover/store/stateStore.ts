@@ -53,7 +53,10 @@ function toStored(state: AccountState, label: string, txHash?: string): StoredSt
 }
 
 function fromStored(s: StoredState): AccountState {
-  const state = { salt: BigInt(s.salt), markets: s.markets.map((m) => ({ size: BigInt(m.size), side: m.side as Side, cost: BigInt(m.cost) })) };
+  const state = {
+    salt: BigInt(s.salt),
+    markets: s.markets.map((m) => ({ size: BigInt(m.size), side: m.side as Side, cost: BigInt(m.cost) })),
+  };
   if (commitment(state).toString() !== s.commitment) {
     throw new StoreError(StoreErrorCode.Corrupted, `a stored state does not match its commitment (${s.label})`);
   }
@@ -61,7 +64,11 @@ function fromStored(s: StoredState): AccountState {
 }
 
 function readDoc(file: string, passphrase: string): Doc {
-  if (!fs.existsSync(file)) throw new StoreError(StoreErrorCode.NotFound, `no state file at ${file} (run \`init\` first, or point --state at your backup)`);
+  if (!fs.existsSync(file))
+    throw new StoreError(
+      StoreErrorCode.NotFound,
+      `no state file at ${file} (run \`init\` first, or point --state at your backup)`,
+    );
   const text = open(fs.readFileSync(file, "utf8"), passphrase, file);
   let parsed: unknown;
   try {
@@ -70,7 +77,11 @@ function readDoc(file: string, passphrase: string): Doc {
     throw new StoreError(StoreErrorCode.Corrupted, `${file} decrypted to invalid JSON`);
   }
   const r = Doc.safeParse(parsed);
-  if (!r.success) throw new StoreError(StoreErrorCode.Corrupted, `${file} holds an unexpected document: ${r.error.issues[0]?.message}`);
+  if (!r.success)
+    throw new StoreError(
+      StoreErrorCode.Corrupted,
+      `${file} holds an unexpected document: ${r.error.issues[0]?.message}`,
+    );
   fromStored(r.data.committed);
   if (r.data.pending) fromStored(r.data.pending);
   return r.data;
@@ -89,8 +100,18 @@ export class StateStore {
   }
 
   /** Creates a new state file (refuses to overwrite one). */
-  static create(file: string, passphrase: string, id: Identity, initial: AccountState, kdf: KdfParams = DEFAULT_KDF): StateStore {
-    if (fs.existsSync(file)) throw new StoreError(StoreErrorCode.AlreadyExists, `${file} already exists: refusing to overwrite a private state`);
+  static create(
+    file: string,
+    passphrase: string,
+    id: Identity,
+    initial: AccountState,
+    kdf: KdfParams = DEFAULT_KDF,
+  ): StateStore {
+    if (fs.existsSync(file))
+      throw new StoreError(
+        StoreErrorCode.AlreadyExists,
+        `${file} already exists: refusing to overwrite a private state`,
+      );
     const doc: Doc = {
       version: 1,
       chainId: id.chainId.toString(),
@@ -217,7 +238,8 @@ export class StateStore {
 
   /** Writes an encrypted backup copy (a fresh envelope of the same document) to `dest`. */
   exportBackup(dest: string): void {
-    if (fs.existsSync(dest)) throw new StoreError(StoreErrorCode.AlreadyExists, `${dest} already exists: refusing to overwrite`);
+    if (fs.existsSync(dest))
+      throw new StoreError(StoreErrorCode.AlreadyExists, `${dest} already exists: refusing to overwrite`);
     atomicWrite(dest, seal(JSON.stringify(this.doc), this.passphrase, this.kdf));
     StateStore.open(dest, this.passphrase, this.kdf);
   }

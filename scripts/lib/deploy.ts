@@ -43,7 +43,13 @@ export const DEFAULTS = {
   ],
   feedMaxAge: 3600,
   timing: { freshness: 86_400n, responseWindow: 3_600n, exclusivePeriod: 600n, claimWindow: 7n * 86_400n } as Timing,
-  incentives: { bond: 10n ** 16n, bandBps: 500, bountyBps: 100, penaltyBps: 500, bountyCap: 1_000n * E18 } as Incentives,
+  incentives: {
+    bond: 10n ** 16n,
+    bandBps: 500,
+    bountyBps: 100,
+    penaltyBps: 500,
+    bountyCap: 1_000n * E18,
+  } as Incentives,
   mmBps: [500, 400, 800, 1000] as [number, number, number, number],
   imBps: [1000, 800, 1600, 2000] as [number, number, number, number],
 };
@@ -99,7 +105,8 @@ export async function deployLocal(deployer: Signer, overrides: Partial<DeployOpt
     registry: await registry.getAddress(),
     oracle: await oracle.getAddress(),
   };
-  for (let j = 0; j < marketFeeds.length; j++) addresses[`feed.${o.marketNames[j]}`] = await marketFeeds[j].getAddress();
+  for (let j = 0; j < marketFeeds.length; j++)
+    addresses[`feed.${o.marketNames[j]}`] = await marketFeeds[j].getAddress();
   for (let i = 0; i < tokens.length; i++) {
     addresses[`token.${o.assets[i].symbol}`] = await tokens[i].getAddress();
     addresses[`feed.collateral.${o.assets[i].symbol}`] = await assetFeeds[i].getAddress();
@@ -134,7 +141,9 @@ async function poseidonLibrary(deployer: Signer, name: "PoseidonT4" | "PoseidonT
 
 /** Deploys the three verifiers, the Poseidon libraries and a registry over an existing oracle adapter. */
 export async function deployRegistry(deployer: Signer, p: RegistryParams): Promise<ZkMarginRegistry> {
-  const deployed = async <T extends { waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }>(c: Promise<T>) => {
+  const deployed = async <T extends { waitForDeployment(): Promise<unknown>; getAddress(): Promise<string> }>(
+    c: Promise<T>,
+  ) => {
     const x = await c;
     await x.waitForDeployment();
     return x.getAddress();

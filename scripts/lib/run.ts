@@ -55,6 +55,8 @@ export function snarkjsWithProgress(args: string[], label: string): Promise<void
     };
     p.stdout.on("data", onData);
     p.stderr.on("data", onData);
-    p.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`snarkjs ${args.join(" ")} failed (exit ${code})\n${tail}`))));
+    p.on("exit", (code) =>
+      code === 0 ? resolve() : reject(new Error(`snarkjs ${args.join(" ")} failed (exit ${code})\n${tail}`)),
+    );
   });
 }

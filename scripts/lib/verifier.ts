@@ -8,7 +8,13 @@ import { snarkjs } from "./run";
  * Exports the Solidity Groth16 verifier of `zkey` to contracts/verifiers/<Name>Verifier.sol, renamed
  * after the circuit and marked generated with the command that regenerates it.
  */
-export function exportVerifier(name: CircuitName, zkey: string, command: string, keysLabel: string, outDir = VERIFIER_DIR): string {
+export function exportVerifier(
+  name: CircuitName,
+  zkey: string,
+  command: string,
+  keysLabel: string,
+  outDir = VERIFIER_DIR,
+): string {
   const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-verifier-"));
   try {
     const tmp = path.join(tmpDir, "v.sol");

@@ -71,7 +71,11 @@ describe("Constraint counts of the default instances (M = 4): regression", () =>
   }
 
   it("solvency fits a 2^12 FFT domain and every circuit fits the 2^13 powers of tau", async () => {
-    for (const [name, power] of [["solvency", 12], ["update", 13], ["equity", 13]] as const) {
+    for (const [name, power] of [
+      ["solvency", 12],
+      ["update", 13],
+      ["equity", 13],
+    ] as const) {
       const t = await CircuitTester.load(name);
       expect(t.r1cs.nConstraints + t.r1cs.nPubInputs + t.r1cs.nOutputs + 1).to.be.at.most(2 ** power);
     }

@@ -52,10 +52,12 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
   let dir: string;
   const file = (name: string): string => path.join(dir, name);
   const zkey = (step: string): string => file(`equity_${step}.zkey`);
-  const verify = (z: string): Promise<Run> => ceremony("verify", "--ptau", DEV_PTAU, "--circuit", "equity", "--zkey", z);
+  const verify = (z: string): Promise<Run> =>
+    ceremony("verify", "--ptau", DEV_PTAU, "--circuit", "equity", "--zkey", z);
 
   before(function () {
-    if (!fs.existsSync(DEV_PTAU) || !fs.existsSync(artifacts("equity").r1cs)) throw new Error("run `npm run build` first");
+    if (!fs.existsSync(DEV_PTAU) || !fs.existsSync(artifacts("equity").r1cs))
+      throw new Error("run `npm run build` first");
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkm-ceremony-"));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -82,7 +84,9 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
     const sol = fs.readFileSync(path.join(outDir, "EquityVerifier.sol"), "utf8");
     const [spdx, generated, keys] = sol.split("\n");
     expect(spdx).to.match(/^\/\/ SPDX-License-Identifier: /);
-    expect(generated).to.match(/^\/\/ GENERATED FILE: do not edit by hand\. Regenerate with `npm run ceremony -- export /);
+    expect(generated).to.match(
+      /^\/\/ GENERATED FILE: do not edit by hand\. Regenerate with `npm run ceremony -- export /,
+    );
     expect(keys).to.include("Keys: PRODUCTION keys from the phase-2 ceremony.");
     expect(sol).to.include("contract EquityVerifier").and.not.include("contract Groth16Verifier");
 
@@ -104,8 +108,26 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
 
   it("export refuses the development keys (no secret contribution) and a zkey of another circuit", async () => {
     const devKey = artifacts("equity").zkey;
-    await rejects(/no secret contribution/, "export", "--zkey", devKey, "--circuit", "equity", "--out-dir", file("dev"));
-    await rejects(/public signals.*wrong circuit/, "export", "--zkey", devKey, "--circuit", "update", "--out-dir", file("dev"));
+    await rejects(
+      /no secret contribution/,
+      "export",
+      "--zkey",
+      devKey,
+      "--circuit",
+      "equity",
+      "--out-dir",
+      file("dev"),
+    );
+    await rejects(
+      /public signals.*wrong circuit/,
+      "export",
+      "--zkey",
+      devKey,
+      "--circuit",
+      "update",
+      "--out-dir",
+      file("dev"),
+    );
     expect(fs.existsSync(file("dev"))).to.equal(false);
   });
 
@@ -153,7 +175,7 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
         "--out",
         file("c.zkey"),
         "--name",
-        "c"
+        "c",
       );
       await rejects(
         /ptau file not found: .*missing\.ptau/,
@@ -163,11 +185,18 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
         "--circuit",
         "equity",
         "--out",
-        file("s")
+        file("s"),
       );
     });
     it("missing required option", async () => {
-      await rejects(/required option '--name <contributor>' not specified/, "contribute", "--in", some, "--out", file("c.zkey"));
+      await rejects(
+        /required option '--name <contributor>' not specified/,
+        "contribute",
+        "--in",
+        some,
+        "--out",
+        file("c.zkey"),
+      );
     });
     it("output that already exists (left untouched without --force)", async () => {
       const before = fs.readFileSync(taken);
@@ -179,7 +208,7 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
         "--out",
         taken,
         "--name",
-        "c"
+        "c",
       );
       await rejects(
         /output file already exists: .*equity_0000\.zkey/,
@@ -189,7 +218,7 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
         "--circuit",
         "equity",
         "--out",
-        file("started")
+        file("started"),
       );
       expect(fs.readFileSync(taken).equals(before)).to.equal(true);
     });
@@ -204,7 +233,7 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
         "--circuit",
         "equity",
         "--out",
-        file("s")
+        file("s"),
       );
     });
   });

@@ -37,7 +37,10 @@ describe("Equity circuit (statement 3, equity at the liquidation snapshot)", fun
     it("accepts zero positions (equity = V) and maximum fields without wrapping", async () => {
       const zero = equityInputs(state([]), { value: MAX_VALUE, prices: PRICES }, ctx(CHALLENGE));
       expect((await c.accepts(zero.inputs))[c.index("equity")]).to.equal(MAX_VALUE);
-      const big = state([{ size: MAX_SIZE, side: Side.Long, cost: MAX_COST }, { size: MAX_SIZE, side: Side.Short, cost: MAX_COST }]);
+      const big = state([
+        { size: MAX_SIZE, side: Side.Long, cost: MAX_COST },
+        { size: MAX_SIZE, side: Side.Short, cost: MAX_COST },
+      ]);
       const prices = [MAX_PRICE, 1n, PRICES[2], PRICES[3]];
       const r = equityInputs(big, { value: MAX_VALUE, prices }, ctx(CHALLENGE));
       expect(r.equity).to.equal(equity(big.markets, { value: MAX_VALUE, prices }));
@@ -72,7 +75,13 @@ describe("Equity circuit (statement 3, equity at the liquidation snapshot)", fun
       const r = equityInputs(mixedState(), { value: 10n ** 21n, prices: PRICES }, ctx(CHALLENGE));
       const { proof, publicSignals } = await c.prove(r.inputs);
       const i = r.inputs;
-      expect(publicSignals.map(BigInt)).to.deep.equal([r.equity, i.commitment, i.value, i.context, ...(i.price as bigint[])]);
+      expect(publicSignals.map(BigInt)).to.deep.equal([
+        r.equity,
+        i.commitment,
+        i.value,
+        i.context,
+        ...(i.price as bigint[]),
+      ]);
       expect(await c.verify(publicSignals, proof)).to.equal(true);
       const other = [...publicSignals];
       other[3] = ctx(CHALLENGE, OTHER_ACCOUNT).toString();

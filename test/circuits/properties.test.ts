@@ -36,7 +36,7 @@ const market = fc.record({
   entry: price,
 });
 const account = fc
-  .tuple(fc.array(market, { minLength: M, maxLength: M }), fc.bigInt({ min: 0n, max: (1n << 250n) }))
+  .tuple(fc.array(market, { minLength: M, maxLength: M }), fc.bigInt({ min: 0n, max: 1n << 250n }))
   .map(([ms, salt]): AccountState => ({
     salt,
     markets: ms.map((m) => ({ size: m.size, side: m.side, cost: clampCost(m.size * m.entry) })),
@@ -63,7 +63,11 @@ describe("Property tests: circuits agree with the reference model", function () 
   let update: CircuitTester;
   let equityC: CircuitTester;
   before(async () => {
-    [solvency, update, equityC] = await Promise.all([CircuitTester.load("solvency"), CircuitTester.load("update"), CircuitTester.load("equity")]);
+    [solvency, update, equityC] = await Promise.all([
+      CircuitTester.load("solvency"),
+      CircuitTester.load("update"),
+      CircuitTester.load("equity"),
+    ]);
   });
 
   async function accepted(t: CircuitTester, inputs: Parameters<CircuitTester["witness"]>[0]): Promise<boolean> {
@@ -94,7 +98,12 @@ describe("Property tests: circuits agree with the reference model", function () 
 
   const trade: fc.Arbitrary<Trade> = fc.oneof(
     fc.constant<Trade>({ kind: "none" }),
-    fc.record({ kind: fc.constant("increase" as const), market: fc.nat(M - 1), size, side: fc.constantFrom(Side.Long, Side.Short) }),
+    fc.record({
+      kind: fc.constant("increase" as const),
+      market: fc.nat(M - 1),
+      size,
+      side: fc.constantFrom(Side.Long, Side.Short),
+    }),
     fc.record({ kind: fc.constant("reduce" as const), market: fc.nat(M - 1), size }),
   );
 
@@ -127,7 +136,12 @@ describe("Property tests: circuits agree with the reference model", function () 
   it("Equity outputs the model's equity when it is >= 0 and refuses otherwise (1000 cases)", async () => {
     await fc.assert(
       fc.asyncProperty(account, prices, offset, async (s, p, off) => {
-        const value = valueNear(s, p, p.map(() => 0n), off);
+        const value = valueNear(
+          s,
+          p,
+          p.map(() => 0n),
+          off,
+        );
         if (value === undefined) return;
         const e = equity(s.markets, { value, prices: p });
         const { inputs } = equityInputs(s, { value, prices: p }, ctx(2n));

@@ -14,7 +14,19 @@ import {
   solvencyInputs,
 } from "../../prover/model";
 import { CircuitTester } from "../helpers/circuit";
-import { ACCOUNT, MM, M, OTHER_ACCOUNT, P, PRICES, UNIT, boundaryValue, ctx, mixedState, state } from "../helpers/fixtures";
+import {
+  ACCOUNT,
+  MM,
+  M,
+  OTHER_ACCOUNT,
+  P,
+  PRICES,
+  UNIT,
+  boundaryValue,
+  ctx,
+  mixedState,
+  state,
+} from "../helpers/fixtures";
 
 describe("Solvency circuit (statement 1, maintenance margin)", function () {
   let c: CircuitTester;
@@ -249,7 +261,9 @@ describe("Solvency circuit (statement 1, maintenance margin)", function () {
       const { proof, publicSignals } = await c.prove(i);
       const otherSnapshot = snapshotHash(ctx(ID + 1n), PRICES, MM);
       expect(await c.verify([publicSignals[0], publicSignals[1], otherSnapshot], proof)).to.equal(false);
-      expect(await c.verify([publicSignals[0], BigInt(publicSignals[1]) - 1n, publicSignals[2]], proof)).to.equal(false);
+      expect(await c.verify([publicSignals[0], BigInt(publicSignals[1]) - 1n, publicSignals[2]], proof)).to.equal(
+        false,
+      );
     });
 
     it(`has ${M} markets in the default instance`, () => {

@@ -15,7 +15,18 @@ import {
   updateInputs,
 } from "../../prover/model";
 import { CircuitTester } from "../helpers/circuit";
-import { IM, OTHER_ACCOUNT, P, PRICES, UNIT, boundaryValue, ctx, mixedState, randomSalt, state } from "../helpers/fixtures";
+import {
+  IM,
+  OTHER_ACCOUNT,
+  P,
+  PRICES,
+  UNIT,
+  boundaryValue,
+  ctx,
+  mixedState,
+  randomSalt,
+  state,
+} from "../helpers/fixtures";
 
 describe("Update circuit (statement 2, one private state transition)", function () {
   let c: CircuitTester;
@@ -48,7 +59,11 @@ describe("Update circuit (statement 2, one private state transition)", function 
     it("opens a short on another market", async () => {
       const t: Trade = { kind: "increase", market: 2, size: 40n * UNIT, side: Side.Short };
       const w = build(longEth(), t);
-      expect(w.result.next.markets[2]).to.deep.equal({ size: 40n * UNIT, side: Side.Short, cost: 40n * UNIT * PRICES[2] });
+      expect(w.result.next.markets[2]).to.deep.equal({
+        size: 40n * UNIT,
+        side: Side.Short,
+        cost: 40n * UNIT * PRICES[2],
+      });
       await c.accepts(w.inputs);
       await c.rejects(build(longEth(), t, -1n).inputs);
     });
@@ -106,7 +121,13 @@ describe("Update circuit (statement 2, one private state transition)", function 
       const w = updateInputs(state([], 0n), t, { value: 0n, prices }, zero, ctx(NONCE), randomSalt());
       await c.accepts(w.inputs);
       // one more unit of size pushes the cost basis past 2^156: Check (7) refuses it
-      const next = { salt: w.inputs.newSalt as bigint, markets: [{ size: size + 1n, side: Side.Long, cost: (size + 1n) * MAX_PRICE }, ...w.result.next.markets.slice(1)] };
+      const next = {
+        salt: w.inputs.newSalt as bigint,
+        markets: [
+          { size: size + 1n, side: Side.Long, cost: (size + 1n) * MAX_PRICE },
+          ...w.result.next.markets.slice(1),
+        ],
+      };
       expect((size + 1n) * MAX_PRICE > MAX_COST).to.equal(true);
       await c.rejects({ ...w.inputs, tradeSize: size + 1n, newCommitment: hashFields(commitmentFields(next)) });
     });
@@ -243,8 +264,17 @@ describe("Update circuit (statement 2, one private state transition)", function 
       const w = build(s, { kind: "reduce", market: 0, size: 1n }, 10n ** 30n);
       // a forged reduce of 3 from 2 that is consistent with every other check:
       // costRemoved = 3 P (so the rounding check holds), pnl = 0, new size p - 1, new cost p - P
-      const next = { salt: w.inputs.newSalt as bigint, markets: [{ size: P - 1n, side: Side.Long, cost: P - PRICES[0] }, ...s.markets.slice(1)] };
-      await c.rejects({ ...w.inputs, tradeSize: 3n, costRemoved: 3n * PRICES[0], pnl: 0n, newCommitment: hashFields(commitmentFields(next).map(mod)) });
+      const next = {
+        salt: w.inputs.newSalt as bigint,
+        markets: [{ size: P - 1n, side: Side.Long, cost: P - PRICES[0] }, ...s.markets.slice(1)],
+      };
+      await c.rejects({
+        ...w.inputs,
+        tradeSize: 3n,
+        costRemoved: 3n * PRICES[0],
+        pnl: 0n,
+        newCommitment: hashFields(commitmentFields(next).map(mod)),
+      });
     });
   });
 
@@ -272,7 +302,10 @@ describe("Update circuit (statement 2, one private state transition)", function 
       const s = mixedState();
       const w = build(s, { kind: "increase", market: 0, size: UNIT }, 10n ** 30n);
       const next = w.result.next;
-      const sneaky = { salt: next.salt, markets: next.markets.map((m, j) => (j === 1 ? { ...m, size: 0n, cost: 0n } : m)) };
+      const sneaky = {
+        salt: next.salt,
+        markets: next.markets.map((m, j) => (j === 1 ? { ...m, size: 0n, cost: 0n } : m)),
+      };
       await c.rejects({ ...w.inputs, newCommitment: commitment(sneaky) });
     });
   });
@@ -295,7 +328,13 @@ describe("Update circuit (statement 2, one private state transition)", function 
       const { proof, publicSignals } = await c.prove(w.inputs);
       const i = w.inputs;
       expect(publicSignals.map(BigInt)).to.deep.equal([
-        i.oldCommitment, i.newCommitment, i.value, i.pnl, i.context, ...(i.price as bigint[]), ...(i.ratio as bigint[]),
+        i.oldCommitment,
+        i.newCommitment,
+        i.value,
+        i.pnl,
+        i.context,
+        ...(i.price as bigint[]),
+        ...(i.ratio as bigint[]),
       ]);
       expect(await c.verify(publicSignals, proof)).to.equal(true);
       const forOther = [...publicSignals];

@@ -3,7 +3,21 @@ import { ethers } from "hardhat";
 import { Side, contextOf, solvencyInputs } from "../../prover/model";
 import { unpack } from "../../prover/lib/actions";
 import type { SolidityProof } from "../../prover/lib/circuits";
-import { DEFAULTS, E8, Trader, UNIT, USDC, advance, deploySystem, keys, proofArgs, setPrice, time, usdc, type System } from "../helpers/system";
+import {
+  DEFAULTS,
+  E8,
+  Trader,
+  UNIT,
+  USDC,
+  advance,
+  deploySystem,
+  keys,
+  proofArgs,
+  setPrice,
+  time,
+  usdc,
+  type System,
+} from "../helpers/system";
 
 const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n; // BN254 base field
 
@@ -28,9 +42,15 @@ describe("Registry: challenge, respond and prove", () => {
       const sys = await deploySystem();
       const alice = await longEth(sys);
       const k = sys.registry.connect(sys.keeper);
-      await expect(k.challenge(alice.address, { value: sys.bond })).to.be.revertedWithCustomError(sys.registry, "Registry__NotStale");
+      await expect(k.challenge(alice.address, { value: sys.bond })).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotStale",
+      );
       await setPrice(sys, 0, 3_149n * E8); // +4.97% < 5%
-      await expect(k.challenge(alice.address, { value: sys.bond })).to.be.revertedWithCustomError(sys.registry, "Registry__NotStale");
+      await expect(k.challenge(alice.address, { value: sys.bond })).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotStale",
+      );
       expect(await sys.registry.isChallengeable(alice.address)).to.equal(false);
     });
 
@@ -62,13 +82,25 @@ describe("Registry: challenge, respond and prove", () => {
       const alice = await longEth(sys);
       await setPrice(sys, 0, 3_500n * E8);
       const k = sys.registry.connect(sys.keeper);
-      await expect(k.challenge(alice.address, { value: sys.bond - 1n })).to.be.revertedWithCustomError(sys.registry, "Registry__WrongBond");
-      await expect(k.challenge(sys.traders[5].address, { value: sys.bond })).to.be.revertedWithCustomError(sys.registry, "Registry__NotStale");
+      await expect(k.challenge(alice.address, { value: sys.bond - 1n })).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__WrongBond",
+      );
+      await expect(k.challenge(sys.traders[5].address, { value: sys.bond })).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotStale",
+      );
       await sys.registry.connect(sys.guardian).pauseChallenges();
-      await expect(k.challenge(alice.address, { value: sys.bond })).to.be.revertedWithCustomError(sys.registry, "Registry__Paused");
+      await expect(k.challenge(alice.address, { value: sys.bond })).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__Paused",
+      );
       await sys.registry.connect(sys.guardian).unpauseChallenges();
       await k.challenge(alice.address, { value: sys.bond });
-      await expect(k.challenge(alice.address, { value: sys.bond })).to.be.revertedWithCustomError(sys.registry, "Registry__NotStale");
+      await expect(k.challenge(alice.address, { value: sys.bond })).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotStale",
+      );
     });
   });
 
@@ -110,14 +142,23 @@ describe("Registry: challenge, respond and prove", () => {
       const bob = await longEth(sys, 1);
       await setPrice(sys, 0, 2_800n * E8);
       const k = sys.registry.connect(sys.keeper);
-      await expect(k.respond(alice.address, proofArgs((await bob.proveProof()).proof))).to.be.revertedWithCustomError(sys.registry, "Registry__NoOpenChallenge");
+      await expect(k.respond(alice.address, proofArgs((await bob.proveProof()).proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NoOpenChallenge",
+      );
       await k.challenge(alice.address, { value: sys.bond });
       await k.challenge(bob.address, { value: sys.bond });
       const bobs = await bob.respondProof();
-      await expect(k.respond(alice.address, proofArgs(bobs.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__ProofInvalid");
+      await expect(k.respond(alice.address, proofArgs(bobs.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__ProofInvalid",
+      );
       const alices = await alice.respondProof();
       await time.increase(DEFAULTS.timing.responseWindow + 1n);
-      await expect(k.respond(alice.address, proofArgs(alices.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__DeadlinePassed");
+      await expect(k.respond(alice.address, proofArgs(alices.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__DeadlinePassed",
+      );
     });
 
     it("rejects a proof made for another chain or another deployment", async () => {
@@ -131,9 +172,15 @@ describe("Registry: challenge, respond and prove", () => {
       const prices = unpack(ch.marketPrices);
       const k = await keys();
       const registry = await sys.registry.getAddress();
-      for (const ctx of [contextOf(1n, registry, alice.address, ch.nonce), contextOf(31337n, sys.keeper.address, alice.address, ch.nonce)]) {
+      for (const ctx of [
+        contextOf(1n, registry, alice.address, ch.nonce),
+        contextOf(31337n, sys.keeper.address, alice.address, ch.nonce),
+      ]) {
         const p = await k.solvency.prove(solvencyInputs(alice.state, { value, prices }, mm.map(BigInt), ctx));
-        await expect(sys.registry.respond(alice.address, proofArgs(p.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__ProofInvalid");
+        await expect(sys.registry.respond(alice.address, proofArgs(p.proof))).to.be.revertedWithCustomError(
+          sys.registry,
+          "Registry__ProofInvalid",
+        );
       }
     });
 
@@ -146,13 +193,24 @@ describe("Registry: challenge, respond and prove", () => {
       const p = await alice.respondProof();
       const mal = malleate(p.proof);
       const verifier = await ethers.getContractAt("SolvencyVerifier", await sys.registry.solvencyVerifier());
-      expect(await verifier.verifyProof(mal.a, mal.b, mal.c, p.publicSignals as [bigint, bigint, bigint])).to.equal(true);
+      expect(await verifier.verifyProof(mal.a, mal.b, mal.c, p.publicSignals as [bigint, bigint, bigint])).to.equal(
+        true,
+      );
       await k.respond(alice.address, proofArgs(p.proof));
-      await expect(k.respond(alice.address, proofArgs(mal))).to.be.revertedWithCustomError(sys.registry, "Registry__NoOpenChallenge");
+      await expect(k.respond(alice.address, proofArgs(mal))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NoOpenChallenge",
+      );
       await setPrice(sys, 0, 2_500n * E8);
       await k.challenge(alice.address, { value: sys.bond });
-      await expect(k.respond(alice.address, proofArgs(mal))).to.be.revertedWithCustomError(sys.registry, "Registry__ProofInvalid");
-      await expect(k.respond(alice.address, proofArgs(p.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__ProofInvalid");
+      await expect(k.respond(alice.address, proofArgs(mal))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__ProofInvalid",
+      );
+      await expect(k.respond(alice.address, proofArgs(p.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__ProofInvalid",
+      );
     });
   });
 
@@ -168,7 +226,10 @@ describe("Registry: challenge, respond and prove", () => {
       expect(await sys.registry.isChallengeable(alice.address)).to.equal(false);
       expect((await sys.registry.accountOf(alice.address)).nonce).to.equal(2n);
       // the same proof cannot be used again (the nonce moved)
-      await expect(alice.registry.prove(proofArgs(p.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__ProofInvalid");
+      await expect(alice.registry.prove(proofArgs(p.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__ProofInvalid",
+      );
     });
 
     it("rejects another account's proof and a refresh while challenged", async () => {
@@ -176,12 +237,21 @@ describe("Registry: challenge, respond and prove", () => {
       const alice = await longEth(sys, 0);
       const bob = await longEth(sys, 1);
       const p = await alice.proveProof();
-      await expect(bob.registry.prove(proofArgs(p.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__ProofInvalid");
+      await expect(bob.registry.prove(proofArgs(p.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__ProofInvalid",
+      );
       await setPrice(sys, 0, 3_500n * E8);
       const q = await alice.proveProof();
       await sys.registry.connect(sys.keeper).challenge(alice.address, { value: sys.bond });
-      await expect(alice.registry.prove(proofArgs(q.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__Challenged");
-      await expect(sys.registry.connect(sys.traders[5]).prove(proofArgs(q.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__NotActive");
+      await expect(alice.registry.prove(proofArgs(q.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__Challenged",
+      );
+      await expect(sys.registry.connect(sys.traders[5]).prove(proofArgs(q.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotActive",
+      );
     });
   });
 });

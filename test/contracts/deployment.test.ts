@@ -9,11 +9,26 @@ describe("Registry deployment checks and value bounds", () => {
     const feed = async (p: bigint) => (await ethers.deployContract("TestAggregator", [8, p])).getAddress();
     const markets = (await Promise.all(DEFAULTS.marketPrices.map(feed))) as [string, string, string, string];
     const assetFeeds = await Promise.all(Array.from({ length: assets }, () => feed(E8)));
-    return ethers.deployContract("OracleAdapter", [owner.address, markets, [3600, 3600, 3600, 3600], assetFeeds, assetFeeds.map(() => 3600)]);
+    return ethers.deployContract("OracleAdapter", [
+      owner.address,
+      markets,
+      [3600, 3600, 3600, 3600],
+      assetFeeds,
+      assetFeeds.map(() => 3600),
+    ]);
   }
   async function params(tokens: string[], haircuts: number[], oracle: string) {
     const [owner] = await ethers.getSigners();
-    return { owner: owner.address, oracle, tokens, haircutsBps: haircuts, timing: DEFAULTS.timing, incentives: DEFAULTS.incentives, mmBps: DEFAULTS.mmBps, imBps: DEFAULTS.imBps };
+    return {
+      owner: owner.address,
+      oracle,
+      tokens,
+      haircutsBps: haircuts,
+      timing: DEFAULTS.timing,
+      incentives: DEFAULTS.incentives,
+      mmBps: DEFAULTS.mmBps,
+      imBps: DEFAULTS.imBps,
+    };
   }
 
   it("rejects no collateral assets, more than four, and mismatched haircuts (Vault__BadAssets)", async () => {
@@ -26,17 +41,32 @@ describe("Registry deployment checks and value bounds", () => {
         "poseidon-solidity/PoseidonT5.sol:PoseidonT5": await (await ethers.deployContract("PoseidonT5")).getAddress(),
       },
     });
-    const base = { ...(await params([token], [10_000], oracle)), solvencyVerifier: owner.address, updateVerifier: owner.address, equityVerifier: owner.address };
-    await expect(factory.deploy({ ...base, tokens: [], haircutsBps: [] })).to.be.revertedWithCustomError(factory, "Vault__BadAssets");
-    await expect(factory.deploy({ ...base, tokens: Array(5).fill(token), haircutsBps: Array(5).fill(10_000) })).to.be.revertedWithCustomError(factory, "Vault__BadAssets");
-    await expect(factory.deploy({ ...base, haircutsBps: [10_000, 10_000] })).to.be.revertedWithCustomError(factory, "Vault__BadAssets");
+    const base = {
+      ...(await params([token], [10_000], oracle)),
+      solvencyVerifier: owner.address,
+      updateVerifier: owner.address,
+      equityVerifier: owner.address,
+    };
+    await expect(factory.deploy({ ...base, tokens: [], haircutsBps: [] })).to.be.revertedWithCustomError(
+      factory,
+      "Vault__BadAssets",
+    );
+    await expect(
+      factory.deploy({ ...base, tokens: Array(5).fill(token), haircutsBps: Array(5).fill(10_000) }),
+    ).to.be.revertedWithCustomError(factory, "Vault__BadAssets");
+    await expect(factory.deploy({ ...base, haircutsBps: [10_000, 10_000] })).to.be.revertedWithCustomError(
+      factory,
+      "Vault__BadAssets",
+    );
   });
 
   it("rejects an oracle whose collateral feeds do not match the collateral assets", async () => {
     const [owner] = await ethers.getSigners();
     const oracle = await (await oracleWith(2)).getAddress();
     const token = await (await ethers.deployContract("TestToken", ["T", "T", 6])).getAddress();
-    await expect(deployRegistry(owner, await params([token], [10_000], oracle))).to.be.rejectedWith(/Registry__BadParameter|oracle assets/);
+    await expect(deployRegistry(owner, await params([token], [10_000], oracle))).to.be.rejectedWith(
+      /Registry__BadParameter|oracle assets/,
+    );
   });
 
   it("refuses a collateral value at or above 2^128 value units (the circuits' value range)", async () => {
@@ -45,6 +75,9 @@ describe("Registry deployment checks and value bounds", () => {
     const huge = (1n << 128n) / 10n ** 12n + 1n; // USDC units whose value is just over 2^128 value units
     await sys.tokens[0].mint(whale.address, huge);
     await whale.registry.deposit(USDC, huge);
-    await expect(sys.registry.collateralValue(whale.address)).to.be.revertedWithCustomError(sys.registry, "Vault__ValueTooLarge");
+    await expect(sys.registry.collateralValue(whale.address)).to.be.revertedWithCustomError(
+      sys.registry,
+      "Vault__ValueTooLarge",
+    );
   });
 });

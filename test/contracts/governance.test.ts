@@ -10,9 +10,20 @@ const DAY = 86_400n;
 const E18 = 10n ** 18n;
 
 const MIN_TIMING: Timing = { freshness: HOUR, responseWindow: 300n, exclusivePeriod: 0n, claimWindow: DAY };
-const MAX_TIMING: Timing = { freshness: 30n * DAY, responseWindow: 7n * DAY, exclusivePeriod: DAY, claimWindow: 180n * DAY };
+const MAX_TIMING: Timing = {
+  freshness: 30n * DAY,
+  responseWindow: 7n * DAY,
+  exclusivePeriod: DAY,
+  claimWindow: 180n * DAY,
+};
 const MIN_INCENTIVES: Incentives = { bond: 10n ** 12n, bandBps: 10, bountyBps: 0, penaltyBps: 0, bountyCap: 0n };
-const MAX_INCENTIVES: Incentives = { bond: 100n * E18, bandBps: 5000, bountyBps: 1000, penaltyBps: 2000, bountyCap: 2n ** 128n - 1n };
+const MAX_INCENTIVES: Incentives = {
+  bond: 100n * E18,
+  bandBps: 5000,
+  bountyBps: 1000,
+  penaltyBps: 2000,
+  bountyCap: 2n ** 128n - 1n,
+};
 
 const timingArgs = (t: Timing) => [t.freshness, t.responseWindow, t.exclusivePeriod, t.claimWindow];
 const incentiveArgs = (i: Incentives) => [i.bond, i.bandBps, i.bountyBps, i.penaltyBps, i.bountyCap];
@@ -25,9 +36,14 @@ describe("Registry governance (RegistryConfig)", () => {
   const stranger = () => sys.traders[5];
 
   describe("setTiming", () => {
-    for (const [label, t] of [["lower", MIN_TIMING], ["upper", MAX_TIMING]] as const) {
+    for (const [label, t] of [
+      ["lower", MIN_TIMING],
+      ["upper", MAX_TIMING],
+    ] as const) {
       it(`accepts every timing parameter at its ${label} bound and emits TimingSet`, async () => {
-        await expect(sys.registry.setTiming(t)).to.emit(sys.registry, "TimingSet").withArgs(...timingArgs(t));
+        await expect(sys.registry.setTiming(t))
+          .to.emit(sys.registry, "TimingSet")
+          .withArgs(...timingArgs(t));
         expect([...(await sys.registry.timing())]).to.deep.equal(timingArgs(t));
       });
     }
@@ -58,9 +74,14 @@ describe("Registry governance (RegistryConfig)", () => {
   });
 
   describe("setIncentives", () => {
-    for (const [label, i] of [["lower", MIN_INCENTIVES], ["upper", MAX_INCENTIVES]] as const) {
+    for (const [label, i] of [
+      ["lower", MIN_INCENTIVES],
+      ["upper", MAX_INCENTIVES],
+    ] as const) {
       it(`accepts every incentive parameter at its ${label} bound and emits IncentivesSet`, async () => {
-        await expect(sys.registry.setIncentives(i)).to.emit(sys.registry, "IncentivesSet").withArgs(...incentiveArgs(i));
+        await expect(sys.registry.setIncentives(i))
+          .to.emit(sys.registry, "IncentivesSet")
+          .withArgs(...incentiveArgs(i));
         expect([...(await sys.registry.incentives())]).to.deep.equal(incentiveArgs(i).map(BigInt));
       });
     }
@@ -138,51 +159,79 @@ describe("Registry governance (RegistryConfig)", () => {
 
     for (const h of [0, 10_001]) {
       it(`rejects a haircut of ${h} with Vault__BadHaircut`, async () => {
-        await expect(sys.registry.setHaircut(WETH, h)).to.be.revertedWithCustomError(sys.registry, "Vault__BadHaircut").withArgs(h);
+        await expect(sys.registry.setHaircut(WETH, h))
+          .to.be.revertedWithCustomError(sys.registry, "Vault__BadHaircut")
+          .withArgs(h);
       });
     }
 
     it("rejects an unknown asset with Vault__UnknownAsset", async () => {
-      await expect(sys.registry.setHaircut(2, 5000)).to.be.revertedWithCustomError(sys.registry, "Vault__UnknownAsset").withArgs(2);
+      await expect(sys.registry.setHaircut(2, 5000))
+        .to.be.revertedWithCustomError(sys.registry, "Vault__UnknownAsset")
+        .withArgs(2);
     });
 
     it("rejects a non-owner setting a haircut or the guardian with OwnableUnauthorizedAccount", async () => {
       const r = sys.registry.connect(stranger());
       await expect(r.setHaircut(WETH, 5000)).to.be.revertedWithCustomError(sys.registry, "OwnableUnauthorizedAccount");
-      await expect(r.setGuardian(stranger().address)).to.be.revertedWithCustomError(sys.registry, "OwnableUnauthorizedAccount");
+      await expect(r.setGuardian(stranger().address)).to.be.revertedWithCustomError(
+        sys.registry,
+        "OwnableUnauthorizedAccount",
+      );
     });
 
     it("sets a new guardian with GuardianSet, and the old guardian loses the pause", async () => {
-      await expect(sys.registry.setGuardian(sys.keeper.address)).to.emit(sys.registry, "GuardianSet").withArgs(sys.keeper.address);
+      await expect(sys.registry.setGuardian(sys.keeper.address))
+        .to.emit(sys.registry, "GuardianSet")
+        .withArgs(sys.keeper.address);
       expect(await sys.registry.guardian()).to.equal(sys.keeper.address);
-      await expect(sys.registry.connect(sys.guardian).pauseChallenges()).to.be.revertedWithCustomError(sys.registry, "Registry__NotGuardian");
+      await expect(sys.registry.connect(sys.guardian).pauseChallenges()).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotGuardian",
+      );
       await expect(sys.registry.connect(sys.keeper).pauseChallenges()).to.emit(sys.registry, "ChallengesPaused");
     });
   });
 
   describe("pause", () => {
     it("lets the guardian pause and the owner unpause", async () => {
-      await expect(sys.registry.connect(sys.guardian).pauseChallenges()).to.emit(sys.registry, "ChallengesPaused").withArgs(sys.guardian.address);
+      await expect(sys.registry.connect(sys.guardian).pauseChallenges())
+        .to.emit(sys.registry, "ChallengesPaused")
+        .withArgs(sys.guardian.address);
       expect(await sys.registry.challengesPaused()).to.equal(true);
       await expect(sys.registry.connect(sys.owner).unpauseChallenges()).to.emit(sys.registry, "ChallengesUnpaused");
       expect(await sys.registry.challengesPaused()).to.equal(false);
     });
 
     it("lets the owner pause and the guardian unpause", async () => {
-      await expect(sys.registry.connect(sys.owner).pauseChallenges()).to.emit(sys.registry, "ChallengesPaused").withArgs(sys.owner.address);
+      await expect(sys.registry.connect(sys.owner).pauseChallenges())
+        .to.emit(sys.registry, "ChallengesPaused")
+        .withArgs(sys.owner.address);
       await expect(sys.registry.connect(sys.guardian).unpauseChallenges()).to.emit(sys.registry, "ChallengesUnpaused");
     });
 
     it("rejects pause and unpause from anyone else with Registry__NotGuardian", async () => {
-      await expect(sys.registry.connect(stranger()).pauseChallenges()).to.be.revertedWithCustomError(sys.registry, "Registry__NotGuardian");
+      await expect(sys.registry.connect(stranger()).pauseChallenges()).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotGuardian",
+      );
       await sys.registry.connect(sys.guardian).pauseChallenges();
-      await expect(sys.registry.connect(stranger()).unpauseChallenges()).to.be.revertedWithCustomError(sys.registry, "Registry__NotGuardian");
+      await expect(sys.registry.connect(stranger()).unpauseChallenges()).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotGuardian",
+      );
     });
 
     it("rejects a second pause with Registry__Paused and an unpause when not paused with Registry__NotPaused", async () => {
-      await expect(sys.registry.connect(sys.guardian).unpauseChallenges()).to.be.revertedWithCustomError(sys.registry, "Registry__NotPaused");
+      await expect(sys.registry.connect(sys.guardian).unpauseChallenges()).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotPaused",
+      );
       await sys.registry.connect(sys.guardian).pauseChallenges();
-      await expect(sys.registry.connect(sys.owner).pauseChallenges()).to.be.revertedWithCustomError(sys.registry, "Registry__Paused");
+      await expect(sys.registry.connect(sys.owner).pauseChallenges()).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__Paused",
+      );
     });
 
     it("rejects challenge and challengeBatch of a stale account with Registry__Paused until unpaused", async () => {
@@ -192,8 +241,14 @@ describe("Registry governance (RegistryConfig)", () => {
       expect(await sys.registry.isChallengeable(trader.address)).to.equal(true);
       await sys.registry.connect(sys.guardian).pauseChallenges();
       const keeper = sys.registry.connect(sys.keeper);
-      await expect(keeper.challenge(trader.address, { value: sys.bond })).to.be.revertedWithCustomError(sys.registry, "Registry__Paused");
-      await expect(keeper.challengeBatch([trader.address], { value: sys.bond })).to.be.revertedWithCustomError(sys.registry, "Registry__Paused");
+      await expect(keeper.challenge(trader.address, { value: sys.bond })).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__Paused",
+      );
+      await expect(keeper.challengeBatch([trader.address], { value: sys.bond })).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__Paused",
+      );
       await sys.registry.connect(sys.guardian).unpauseChallenges();
       await expect(keeper.challenge(trader.address, { value: sys.bond })).to.emit(sys.registry, "Challenged");
     });
@@ -207,13 +262,17 @@ describe("Registry governance (RegistryConfig)", () => {
       await time.increaseTo(t0 + 100n);
       expect(await r.pauseClock()).to.equal(100n);
       await time.setNextBlockTimestamp(t0 + 250n);
-      await expect(r.unpauseChallenges()).to.emit(sys.registry, "ChallengesUnpaused").withArgs(sys.guardian.address, 250n);
+      await expect(r.unpauseChallenges())
+        .to.emit(sys.registry, "ChallengesUnpaused")
+        .withArgs(sys.guardian.address, 250n);
       await time.increaseTo(t0 + 1000n);
       expect(await r.pauseClock()).to.equal(250n);
       await time.setNextBlockTimestamp(t0 + 2000n);
       await r.pauseChallenges();
       await time.setNextBlockTimestamp(t0 + 2040n);
-      await expect(r.unpauseChallenges()).to.emit(sys.registry, "ChallengesUnpaused").withArgs(sys.guardian.address, 40n);
+      await expect(r.unpauseChallenges())
+        .to.emit(sys.registry, "ChallengesUnpaused")
+        .withArgs(sys.guardian.address, 40n);
       expect(await r.pauseClock()).to.equal(290n);
     });
   });

@@ -42,7 +42,14 @@ import {
 const N = 4; // traders taking part (of the fixture's six funded ones)
 const ASSETS = [USDC, WETH];
 const BPS = 10_000n;
-const DUMMY_PROOF = { a: [0n, 0n] as [bigint, bigint], b: [[0n, 0n], [0n, 0n]] as [[bigint, bigint], [bigint, bigint]], c: [0n, 0n] as [bigint, bigint] };
+const DUMMY_PROOF = {
+  a: [0n, 0n] as [bigint, bigint],
+  b: [
+    [0n, 0n],
+    [0n, 0n],
+  ] as [[bigint, bigint], [bigint, bigint]],
+  c: [0n, 0n] as [bigint, bigint],
+};
 const NO_UPDATE = { newCommitment: 0n, pnl: 0n, withdrawAsset: 0n, withdrawAmount: 0n };
 
 // ---------------------------------------------------------------- operations
@@ -62,8 +69,23 @@ type Op =
 const trader = fc.nat(N - 1);
 const asset = fc.nat(ASSETS.length - 1);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("deposit" as const), t: trader, asset, permille: fc.integer({ min: 0, max: 300 }) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("fundDeposit" as const), asset, amount: fc.integer({ min: 1, max: 10_000 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("deposit" as const),
+      t: trader,
+      asset,
+      permille: fc.integer({ min: 0, max: 300 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("fundDeposit" as const),
+      asset,
+      amount: fc.integer({ min: 1, max: 10_000 }),
+    }),
+  },
   {
     weight: 5,
     arbitrary: fc.record({
@@ -76,7 +98,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       side: fc.option(fc.constantFrom(Side.Long, Side.Short), { nil: null }),
     }),
   },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant("withdraw" as const), t: trader, asset, permille: fc.integer({ min: 0, max: 1000 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("withdraw" as const),
+      t: trader,
+      asset,
+      permille: fc.integer({ min: 0, max: 1000 }),
+    }),
+  },
   // feeds 0..3 are the markets, 4 is the WETH collateral feed
   // `against`: move instead the first market trader `against` holds, sharply against its position
   {
@@ -88,7 +118,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       against: fc.option(trader, { nil: null }),
     }),
   },
-  { weight: 3, arbitrary: fc.record({ op: fc.constant("challengeRespond" as const), t: trader, forceStale: fc.boolean(), batch: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant("challengeRespond" as const),
+      t: trader,
+      forceStale: fc.boolean(),
+      batch: fc.boolean(),
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
@@ -101,7 +139,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("respondOpen" as const), t: trader }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("claim" as const), t: trader }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant("advance" as const), seconds: fc.oneof(fc.integer({ min: 1, max: 7_200 }), fc.constant(86_401)) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("advance" as const),
+      seconds: fc.oneof(fc.integer({ min: 1, max: 7_200 }), fc.constant(86_401)),
+    }),
+  },
 );
 const initialArb = fc.array(
   fc.record({
@@ -109,7 +153,11 @@ const initialArb = fc.array(
     wethMilli: fc.integer({ min: 0, max: 3_000 }),
     // an opening position (proven like any trade) so that price moves matter from the first operation
     position: fc.option(
-      fc.record({ market: fc.nat(3), k: fc.integer({ min: 10, max: 250 }), side: fc.constantFrom(Side.Long, Side.Short) }),
+      fc.record({
+        market: fc.nat(3),
+        k: fc.integer({ min: 10, max: 250 }),
+        side: fc.constantFrom(Side.Long, Side.Short),
+      }),
       { nil: null },
     ),
   }),
@@ -178,7 +226,8 @@ class Run {
     for (let t = 0; t < N; t++) {
       const deposits: { asset: bigint; amount: bigint }[] = [];
       if (initial[t].usdc > 0) deposits.push({ asset: USDC, amount: usdc(initial[t].usdc) });
-      if (initial[t].wethMilli > 0) deposits.push({ asset: WETH, amount: (weth(1) * BigInt(initial[t].wethMilli)) / 1000n });
+      if (initial[t].wethMilli > 0)
+        deposits.push({ asset: WETH, amount: (weth(1) * BigInt(initial[t].wethMilli)) / 1000n });
       await this.traders[t].open(deposits);
       for (const d of deposits) this.ledger.coll[t][Number(d.asset)] += d.amount;
     }
@@ -214,7 +263,9 @@ class Run {
       if (ch.deadline !== 0n) owed += ch.bond;
       owed += await registry.ethCredit(h);
     }
-    expect(await ethers.provider.getBalance(reg), `after ${after}: registry ETH vs open bonds + credits`).to.equal(owed);
+    expect(await ethers.provider.getBalance(reg), `after ${after}: registry ETH vs open bonds + credits`).to.equal(
+      owed,
+    );
     for (let t = 0; t < N; t++) {
       const acc = await registry.accountOf(this.traders[t].address);
       const status = { active: 1n, liquidated: 2n, closed: 3n }[this.ledger.status[t]];
@@ -323,7 +374,10 @@ class Run {
       case "respondOpen": {
         const t = this.pick(o.t, (k) => this.ledger.open[k] !== undefined);
         if (!this.ledger.open[t]) {
-          await this.expectRevert(this.registry.connect(this.sys.keeper2).respond(this.traders[t].address, DUMMY_PROOF), "Registry__NoOpenChallenge");
+          await this.expectRevert(
+            this.registry.connect(this.sys.keeper2).respond(this.traders[t].address, DUMMY_PROOF),
+            "Registry__NoOpenChallenge",
+          );
           note("respond refused: no open challenge");
           return;
         }
@@ -376,7 +430,10 @@ class Run {
       // notional of k x 100 quote units at the current price
       const size = (BigInt(o.k) * 100n * UNIT * E8) / prices[o.market];
       if (size === 0n) return;
-      trade = o.side === null ? { kind: "increase", market: o.market, size } : { kind: "increase", market: o.market, size, side: o.side };
+      trade =
+        o.side === null
+          ? { kind: "increase", market: o.market, size }
+          : { kind: "increase", market: o.market, size, side: o.side };
     } else {
       // reduce one of the markets the trader holds (market o.market if it holds none)
       const open = [0, 1, 2, 3].filter((j) => tr.state.markets[j].size > 0n);
@@ -404,7 +461,12 @@ class Run {
   }
 
   /** Proves and sends an update; skips what the model refuses. Returns whether it was applied. */
-  async sendUpdate(t: number, trade: Trade, withdraw: { asset: bigint; amount: bigint } | undefined, label: string): Promise<boolean> {
+  async sendUpdate(
+    t: number,
+    trade: Trade,
+    withdraw: { asset: bigint; amount: bigint } | undefined,
+    label: string,
+  ): Promise<boolean> {
     const tr = this.traders[t];
     const settlementPrice = (await this.assetPrices())[0];
     let pnl: bigint;
@@ -418,7 +480,8 @@ class Run {
     // A realised loss is settled in the settlement asset only: without enough of it the update cannot
     // go through (previewUpdate underflows, update reverts), whatever the other collateral is worth.
     if (pnl < 0n && this.tokensFor(-pnl, settlementPrice, true) > this.ledger.coll[t][0]) {
-      await expect(this.registry.previewUpdate(tr.address, pnl, withdraw?.asset ?? 0n, withdraw?.amount ?? 0n)).to.be.reverted;
+      await expect(this.registry.previewUpdate(tr.address, pnl, withdraw?.asset ?? 0n, withdraw?.amount ?? 0n)).to.be
+        .reverted;
       note(`${label} skipped: loss exceeds settlement-asset collateral`);
       return false;
     }
@@ -590,7 +653,10 @@ class Run {
     for (let k = 0; k < N; k++) {
       if (!this.ledger.open[k]) continue;
       const ch = await this.registry.challengeOf(this.traders[k].address);
-      pinned.set(k, ASSETS.map((_, i) => (ch.assetPrices >> (64n * BigInt(i))) & ((1n << 64n) - 1n)));
+      pinned.set(
+        k,
+        ASSETS.map((_, i) => (ch.assetPrices >> (64n * BigInt(i))) & ((1n << 64n) - 1n)),
+      );
     }
     const deadlines = new Map<number, bigint>();
     for (const k of pinned.keys()) deadlines.set(k, await this.registry.deadlineOf(this.traders[k].address));
@@ -632,7 +698,9 @@ class Run {
       note(o.batch ? "liquidateBatch: account" : "liquidate");
     }
     for (let i = 0; i < ASSETS.length; i++) {
-      expect(await this.sys.tokens[i].balanceOf(liquidator.address), `bounty in asset ${i}`).to.equal(tokenBefore[i] + bounty[i]);
+      expect(await this.sys.tokens[i].balanceOf(liquidator.address), `bounty in asset ${i}`).to.equal(
+        tokenBefore[i] + bounty[i],
+      );
     }
     if (liquidator !== keeper) {
       // the challenger (not the sender here) gets each liquidated account's bond back
@@ -672,7 +740,10 @@ class Run {
     const payout = equity > penalty ? equity - penalty : 0n;
     const tokens = this.tokensFor(payout, liq.assetPrices & ((1n << 64n) - 1n), false);
     if (tokens > this.ledger.fund[0]) {
-      await expect(reg.claim(equity, proofArgs(proof.proof))).to.be.revertedWithCustomError(this.registry, "Vault__FundInsufficient");
+      await expect(reg.claim(equity, proofArgs(proof.proof))).to.be.revertedWithCustomError(
+        this.registry,
+        "Vault__FundInsufficient",
+      );
       note("claim refused: fund insufficient");
       return;
     }

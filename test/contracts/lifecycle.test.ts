@@ -1,6 +1,20 @@
 import { expect } from "chai";
 import { Side } from "../../prover/model";
-import { DEFAULTS, E18, E8, Trader, UNIT, USDC, WETH, advance, deploySystem, proofArgs, setPrice, usdc, weth } from "../helpers/system";
+import {
+  DEFAULTS,
+  E18,
+  E8,
+  Trader,
+  UNIT,
+  USDC,
+  WETH,
+  advance,
+  deploySystem,
+  proofArgs,
+  setPrice,
+  usdc,
+  weth,
+} from "../helpers/system";
 
 describe("Full lifecycle with real proofs", () => {
   it("two traders trade privately; prices move; one answers its challenge, the other is liquidated and claims equity", async () => {

@@ -2,7 +2,23 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { Side, equity as equityOf } from "../../prover/model";
 import { unpack } from "../../prover/lib/actions";
-import { DEFAULTS, E18, E8, Trader, UNIT, USDC, WETH, advance, deploySystem, proofArgs, setPrice, time, usdc, weth, type System } from "../helpers/system";
+import {
+  DEFAULTS,
+  E18,
+  E8,
+  Trader,
+  UNIT,
+  USDC,
+  WETH,
+  advance,
+  deploySystem,
+  proofArgs,
+  setPrice,
+  time,
+  usdc,
+  weth,
+  type System,
+} from "../helpers/system";
 
 const { responseWindow, exclusivePeriod, claimWindow } = DEFAULTS.timing;
 
@@ -23,11 +39,20 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
     it("refuses before the deadline, to others during the exclusive period, and for an answered account", async () => {
       const sys = await deploySystem();
       const alice = await challenged(sys);
-      await expect(sys.registry.connect(sys.keeper).liquidate(alice.address)).to.be.revertedWithCustomError(sys.registry, "Registry__DeadlineNotPassed");
+      await expect(sys.registry.connect(sys.keeper).liquidate(alice.address)).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__DeadlineNotPassed",
+      );
       await advance(sys, responseWindow + 1n);
-      await expect(sys.registry.connect(sys.keeper2).liquidate(alice.address)).to.be.revertedWithCustomError(sys.registry, "Registry__ExclusivePeriod");
+      await expect(sys.registry.connect(sys.keeper2).liquidate(alice.address)).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__ExclusivePeriod",
+      );
       const bob = await new Trader(sys.traders[1], sys).open([{ asset: USDC, amount: usdc(1_000) }]);
-      await expect(sys.registry.connect(sys.keeper).liquidate(bob.address)).to.be.revertedWithCustomError(sys.registry, "Registry__NoOpenChallenge");
+      await expect(sys.registry.connect(sys.keeper).liquidate(bob.address)).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NoOpenChallenge",
+      );
     });
 
     it("seizes collateral: bounty share of each asset to the liquidator, bond back to the challenger, rest to the fund", async () => {
@@ -74,8 +99,14 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
       await time.increase(responseWindow + exclusivePeriod + 1n);
       await sys.registry.connect(sys.keeper2).liquidate(alice.address);
       expect(await sys.registry.ethCredit(await rejecter.getAddress())).to.equal(sys.bond);
-      await expect(rejecter.withdrawCredit(await sys.registry.getAddress())).to.be.revertedWithCustomError(sys.registry, "Registry__TransferFailed");
-      await expect(sys.registry.connect(sys.keeper2).withdrawCredit()).to.be.revertedWithCustomError(sys.registry, "Registry__NothingToWithdraw");
+      await expect(rejecter.withdrawCredit(await sys.registry.getAddress())).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__TransferFailed",
+      );
+      await expect(sys.registry.connect(sys.keeper2).withdrawCredit()).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NothingToWithdraw",
+      );
       // once it accepts ETH, the credited bond is withdrawn in full, once
       await rejecter.setAccepting(true);
       const rejecterAddr = await rejecter.getAddress();
@@ -84,7 +115,10 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
         .withArgs(rejecterAddr, sys.bond);
       expect(await ethers.provider.getBalance(rejecterAddr)).to.equal(sys.bond);
       expect(await sys.registry.ethCredit(rejecterAddr)).to.equal(0n);
-      await expect(rejecter.withdrawCredit(await sys.registry.getAddress())).to.be.revertedWithCustomError(sys.registry, "Registry__NothingToWithdraw");
+      await expect(rejecter.withdrawCredit(await sys.registry.getAddress())).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NothingToWithdraw",
+      );
     });
   });
 
@@ -97,13 +131,21 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
       const { equity, proof } = await alice.claimProof();
       // equity = $6,400 collateral value - 10 x $400 loss = $2,400; penalty 5% of $6,400 = $320
       expect(equity).to.equal(2_400n * E18);
-      expect(equity).to.equal(equityOf(alice.state.markets, { value: 6_400n * E18, prices: [2_600n * E8, ...DEFAULTS.marketPrices.slice(1)] }));
+      expect(equity).to.equal(
+        equityOf(alice.state.markets, {
+          value: 6_400n * E18,
+          prices: [2_600n * E8, ...DEFAULTS.marketPrices.slice(1)],
+        }),
+      );
       const before = await sys.tokens[0].balanceOf(alice.address);
       await expect(alice.registry.claim(equity, proofArgs(proof.proof)))
         .to.emit(sys.registry, "Claimed")
         .withArgs(alice.address, equity, 2_080n * E18, usdc(2_080));
       expect(await sys.tokens[0].balanceOf(alice.address)).to.equal(before + usdc(2_080));
-      await expect(alice.registry.claim(equity, proofArgs(proof.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__NotLiquidated");
+      await expect(alice.registry.claim(equity, proofArgs(proof.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotLiquidated",
+      );
     });
 
     it("keeps the penalty and claim window in force at liquidation when governance changes them later", async () => {
@@ -123,24 +165,47 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
     it("rejects an inflated equity, equity + p, a claim after the window and a claim of a live account", async () => {
       const sys = await deploySystem();
       const alice = await challenged(sys);
-      const noProof: { a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint] } = { a: [0n, 0n], b: [[0n, 0n], [0n, 0n]], c: [0n, 0n] };
-      await expect(alice.registry.claim(0n, noProof)).to.be.revertedWithCustomError(sys.registry, "Registry__NotLiquidated");
+      const noProof: { a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint] } = {
+        a: [0n, 0n],
+        b: [
+          [0n, 0n],
+          [0n, 0n],
+        ],
+        c: [0n, 0n],
+      };
+      await expect(alice.registry.claim(0n, noProof)).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__NotLiquidated",
+      );
       await time.increase(responseWindow + exclusivePeriod + 1n);
       await sys.registry.connect(sys.keeper).liquidate(alice.address);
       const { equity, proof } = await alice.claimProof();
       const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-      await expect(alice.registry.claim(equity + 1n, proofArgs(proof.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__ProofInvalid");
-      await expect(alice.registry.claim(equity + P, proofArgs(proof.proof))).to.be.revertedWithCustomError(sys.registry, "PublicInputs__NotInField");
-      await expect(sys.registry.connect(sys.traders[1]).claim(equity, proofArgs(proof.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__NotLiquidated");
+      await expect(alice.registry.claim(equity + 1n, proofArgs(proof.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__ProofInvalid",
+      );
+      await expect(alice.registry.claim(equity + P, proofArgs(proof.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "PublicInputs__NotInField",
+      );
+      await expect(
+        sys.registry.connect(sys.traders[1]).claim(equity, proofArgs(proof.proof)),
+      ).to.be.revertedWithCustomError(sys.registry, "Registry__NotLiquidated");
       await time.increase(claimWindow + 1n);
-      await expect(alice.registry.claim(equity, proofArgs(proof.proof))).to.be.revertedWithCustomError(sys.registry, "Registry__ClaimWindowOver");
+      await expect(alice.registry.claim(equity, proofArgs(proof.proof))).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__ClaimWindowOver",
+      );
     });
   });
 
   describe("batches", () => {
     it("challenges only the stale accounts of a batch and refunds the unused bonds", async () => {
       const sys = await deploySystem();
-      const traders = await Promise.all([0, 1, 2].map((i) => new Trader(sys.traders[i], sys).open([{ asset: USDC, amount: usdc(1_000) }])));
+      const traders = await Promise.all(
+        [0, 1, 2].map((i) => new Trader(sys.traders[i], sys).open([{ asset: USDC, amount: usdc(1_000) }])),
+      );
       await setPrice(sys, 1, 70_000n * E8);
       const fresh = await new Trader(sys.traders[3], sys).open([{ asset: USDC, amount: usdc(1_000) }]);
       const accounts = [...traders.map((t) => t.address), fresh.address, sys.traders[5].address];
@@ -154,12 +219,17 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
       for (const t of traders) expect((await sys.registry.challengeOf(t.address)).deadline).to.not.equal(0n);
       expect((await sys.registry.challengeOf(fresh.address)).deadline).to.equal(0n);
       await setPrice(sys, 1, 80_000n * E8);
-      await expect(k.challengeBatch([fresh.address], { value: 0n })).to.be.revertedWithCustomError(sys.registry, "Registry__WrongBond");
+      await expect(k.challengeBatch([fresh.address], { value: 0n })).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__WrongBond",
+      );
     });
 
     it("liquidates only the expired challenges of a batch", async () => {
       const sys = await deploySystem();
-      const [a, b, c] = await Promise.all([0, 1, 2].map((i) => new Trader(sys.traders[i], sys).open([{ asset: USDC, amount: usdc(1_000) }])));
+      const [a, b, c] = await Promise.all(
+        [0, 1, 2].map((i) => new Trader(sys.traders[i], sys).open([{ asset: USDC, amount: usdc(1_000) }])),
+      );
       await setPrice(sys, 1, 70_000n * E8);
       const k = sys.registry.connect(sys.keeper);
       await k.challengeBatch([a.address, b.address, c.address], { value: 3n * sys.bond });
@@ -181,7 +251,10 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
       const deadline = await sys.registry.deadlineOf(alice.address);
       await sys.registry.connect(sys.guardian).pauseChallenges();
       await time.increase(2n * 3600n);
-      await expect(sys.registry.connect(sys.keeper).liquidate(alice.address)).to.be.revertedWithCustomError(sys.registry, "Registry__Paused");
+      await expect(sys.registry.connect(sys.keeper).liquidate(alice.address)).to.be.revertedWithCustomError(
+        sys.registry,
+        "Registry__Paused",
+      );
       await sys.registry.connect(sys.guardian).unpauseChallenges();
       const extended = await sys.registry.deadlineOf(alice.address);
       expect(extended - deadline).to.be.within(2n * 3600n, 2n * 3600n + 2n);

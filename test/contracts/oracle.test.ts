@@ -19,7 +19,10 @@ async function oracleFixture() {
   const marketAddrs = (await Promise.all(markets.map((m) => m.getAddress()))) as Four<string>;
   const assetAddrs = await Promise.all(assets.map((a) => a.getAddress()));
   const factory = new OracleAdapter__factory(owner);
-  const oracle = await factory.deploy(owner.address, marketAddrs, [MAX_AGE, MAX_AGE, MAX_AGE, MAX_AGE], assetAddrs, [MAX_AGE, MAX_AGE]);
+  const oracle = await factory.deploy(owner.address, marketAddrs, [MAX_AGE, MAX_AGE, MAX_AGE, MAX_AGE], assetAddrs, [
+    MAX_AGE,
+    MAX_AGE,
+  ]);
   const sequencer = await agg(0, 0n);
   return { owner, stranger, oracle, factory, agg, markets, assets, marketAddrs, assetAddrs, sequencer };
 }
@@ -114,7 +117,13 @@ describe("OracleAdapter", () => {
       const { owner, factory, agg, marketAddrs } = await load();
       const six = await agg(6, 2_500_000n); // 2.5
       const eighteen = await agg(18, 3_000n * 10n ** 18n + 123_456_789n); // 3000.000000000123456789
-      const oracle = await factory.deploy(owner.address, marketAddrs, [60, 60, 60, 60], [await six.getAddress(), await eighteen.getAddress()], [60, 60]);
+      const oracle = await factory.deploy(
+        owner.address,
+        marketAddrs,
+        [60, 60, 60, 60],
+        [await six.getAddress(), await eighteen.getAddress()],
+        [60, 60],
+      );
       expect(await oracle.assetPrices()).to.deep.equal([250_000_000n, 3000n * E8]);
     });
 
@@ -165,10 +174,14 @@ describe("OracleAdapter", () => {
       const { oracle, owner, sequencer } = await load();
       await oracle.connect(owner).setSequencerFeed(await sequencer.getAddress(), 600);
       await sequencer.setRound(1, 0n, 0, 0, 1);
-      await expect(oracle.marketPrices()).to.be.revertedWithCustomError(oracle, "Oracle__SequencerRoundInvalid").withArgs(0);
+      await expect(oracle.marketPrices())
+        .to.be.revertedWithCustomError(oracle, "Oracle__SequencerRoundInvalid")
+        .withArgs(0);
       const future = BigInt(await time.latest()) + 1000n;
       await sequencer.setRound(2, 0n, future, future, 2);
-      await expect(oracle.marketPrices()).to.be.revertedWithCustomError(oracle, "Oracle__SequencerRoundInvalid").withArgs(future);
+      await expect(oracle.marketPrices())
+        .to.be.revertedWithCustomError(oracle, "Oracle__SequencerRoundInvalid")
+        .withArgs(future);
     });
 
     it("accepts a grace of 1 day and rejects 1 day + 1 s with Oracle__BadGrace", async () => {
@@ -201,7 +214,9 @@ describe("OracleAdapter", () => {
       const o = oracle.connect(owner);
       await expect(o.setMarketFeed(0, marketAddrs[0], 60)).not.to.be.reverted;
       await expect(o.setMarketFeed(0, marketAddrs[0], 7 * 86_400)).not.to.be.reverted;
-      await expect(o.setMarketFeed(0, marketAddrs[0], 59)).to.be.revertedWithCustomError(oracle, "Oracle__BadMaxAge").withArgs(59);
+      await expect(o.setMarketFeed(0, marketAddrs[0], 59))
+        .to.be.revertedWithCustomError(oracle, "Oracle__BadMaxAge")
+        .withArgs(59);
       await expect(o.setMarketFeed(0, marketAddrs[0], 7 * 86_400 + 1))
         .to.be.revertedWithCustomError(oracle, "Oracle__BadMaxAge")
         .withArgs(7 * 86_400 + 1);
@@ -214,14 +229,24 @@ describe("OracleAdapter", () => {
         .to.be.revertedWithCustomError(factory, "Oracle__BadAssetFeeds")
         .withArgs(0);
       const five = [...assetAddrs, ...assetAddrs, assetAddrs[0]];
-      await expect(factory.deploy(owner.address, marketAddrs, ages, five, five.map(() => MAX_AGE)))
+      await expect(
+        factory.deploy(
+          owner.address,
+          marketAddrs,
+          ages,
+          five,
+          five.map(() => MAX_AGE),
+        ),
+      )
         .to.be.revertedWithCustomError(factory, "Oracle__BadAssetFeeds")
         .withArgs(5);
     });
 
     it("rejects a constructor whose asset feeds and max ages differ in length with Oracle__BadAssetFeeds", async () => {
       const { owner, factory, marketAddrs, assetAddrs } = await load();
-      await expect(factory.deploy(owner.address, marketAddrs, [MAX_AGE, MAX_AGE, MAX_AGE, MAX_AGE], assetAddrs, [MAX_AGE]))
+      await expect(
+        factory.deploy(owner.address, marketAddrs, [MAX_AGE, MAX_AGE, MAX_AGE, MAX_AGE], assetAddrs, [MAX_AGE]),
+      )
         .to.be.revertedWithCustomError(factory, "Oracle__BadAssetFeeds")
         .withArgs(2);
     });
@@ -229,7 +254,9 @@ describe("OracleAdapter", () => {
     it("rejects a constructor with a bad market feed with Oracle__BadFeed", async () => {
       const { owner, factory, marketAddrs, assetAddrs } = await load();
       const bad: Four<string> = [marketAddrs[0], owner.address, marketAddrs[2], marketAddrs[3]];
-      await expect(factory.deploy(owner.address, bad, [MAX_AGE, MAX_AGE, MAX_AGE, MAX_AGE], assetAddrs, [MAX_AGE, MAX_AGE]))
+      await expect(
+        factory.deploy(owner.address, bad, [MAX_AGE, MAX_AGE, MAX_AGE, MAX_AGE], assetAddrs, [MAX_AGE, MAX_AGE]),
+      )
         .to.be.revertedWithCustomError(factory, "Oracle__BadFeed")
         .withArgs(owner.address);
     });
@@ -239,8 +266,12 @@ describe("OracleAdapter", () => {
       const feed = await agg(8, 4242n * E8);
       const addr = await feed.getAddress();
       const o = oracle.connect(owner);
-      await expect(o.setMarketFeed(3, addr, 120)).to.emit(oracle, "MarketFeedSet").withArgs(3, addr, 120);
-      await expect(o.setAssetFeed(1, addr, 300)).to.emit(oracle, "AssetFeedSet").withArgs(1, addr, 300);
+      await expect(o.setMarketFeed(3, addr, 120))
+        .to.emit(oracle, "MarketFeedSet")
+        .withArgs(3, addr, 120);
+      await expect(o.setAssetFeed(1, addr, 300))
+        .to.emit(oracle, "AssetFeedSet")
+        .withArgs(1, addr, 300);
       expect((await oracle.marketPrices())[3]).to.equal(4242n * E8);
       expect((await oracle.assetPrices())[1]).to.equal(4242n * E8);
       const seq = await sequencer.getAddress();
@@ -250,8 +281,12 @@ describe("OracleAdapter", () => {
 
     it("rejects an unknown market or asset index with Oracle__UnknownMarket / Oracle__UnknownAsset", async () => {
       const { oracle, owner, marketAddrs } = await load();
-      await expect(oracle.connect(owner).setMarketFeed(4, marketAddrs[0], MAX_AGE)).to.be.revertedWithCustomError(oracle, "Oracle__UnknownMarket").withArgs(4);
-      await expect(oracle.connect(owner).setAssetFeed(2, marketAddrs[0], MAX_AGE)).to.be.revertedWithCustomError(oracle, "Oracle__UnknownAsset").withArgs(2);
+      await expect(oracle.connect(owner).setMarketFeed(4, marketAddrs[0], MAX_AGE))
+        .to.be.revertedWithCustomError(oracle, "Oracle__UnknownMarket")
+        .withArgs(4);
+      await expect(oracle.connect(owner).setAssetFeed(2, marketAddrs[0], MAX_AGE))
+        .to.be.revertedWithCustomError(oracle, "Oracle__UnknownAsset")
+        .withArgs(2);
     });
 
     it("rejects every setter from a non-owner with OwnableUnauthorizedAccount", async () => {

@@ -18,7 +18,8 @@ const MAX_AGE = 3600;
 async function reentrancyFixture() {
   const [owner, trader, keeper] = await ethers.getSigners();
   const feeds: TestAggregator[] = [];
-  for (const p of [...DEFAULTS.marketPrices, E8, 3000n * E8]) feeds.push(await new TestAggregator__factory(owner).deploy(8, p));
+  for (const p of [...DEFAULTS.marketPrices, E8, 3000n * E8])
+    feeds.push(await new TestAggregator__factory(owner).deploy(8, p));
   const addrs = await Promise.all(feeds.map((f) => f.getAddress()));
   const oracle = await new OracleAdapter__factory(owner).deploy(
     owner.address,
@@ -75,7 +76,8 @@ async function balances(f: Fixture) {
 
 describe("Registry reentrancy through a hostile collateral token", () => {
   const load = () => loadFixture(reentrancyFixture);
-  const depositCall = (f: Fixture, asset: bigint, amount: bigint) => f.registry.interface.encodeFunctionData("deposit", [asset, amount]);
+  const depositCall = (f: Fixture, asset: bigint, amount: bigint) =>
+    f.registry.interface.encodeFunctionData("deposit", [asset, amount]);
 
   it("performs, without re-entry, the very calls the armed token will attempt", async () => {
     const f = await load();

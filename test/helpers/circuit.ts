@@ -61,7 +61,14 @@ export class CircuitTester {
       const [, varIdx, , label] = line.split(",");
       if (label && Number(varIdx) >= 0) symbols.set(label, Number(varIdx));
     }
-    return new CircuitTester(name, wc, r1cs, symbols, fs.readFileSync(a.zkey), JSON.parse(fs.readFileSync(a.vkey, "utf8")));
+    return new CircuitTester(
+      name,
+      wc,
+      r1cs,
+      symbols,
+      fs.readFileSync(a.zkey),
+      JSON.parse(fs.readFileSync(a.vkey, "utf8")),
+    );
   }
 
   /** Honest witness; throws (an "Assert Failed" from the generated code) when a constraint fails. */

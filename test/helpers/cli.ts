@@ -10,7 +10,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cliEnv(rpc: string, registry: string, key: string, state: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function cliEnv(
+  rpc: string,
+  registry: string,
+  key: string,
+  state: string,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
     ZKMARGIN_RPC: rpc,
@@ -26,7 +32,11 @@ export function cliEnv(rpc: string, registry: string, key: string, state: string
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
-    const p = spawn(process.execPath, [tsNode, "--transpile-only", "prover/cli.ts", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const p = spawn(process.execPath, [tsNode, "--transpile-only", "prover/cli.ts", ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     p.stdout.on("data", (d) => (stdout += String(d)));

@@ -11,7 +11,10 @@ import { type LocalSystem, deployLocal } from "../../scripts/lib/deploy";
 
 /** Hardhat's default dev accounts (mnemonic "test test ... junk"): public test keys, never real funds. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-export const DEV_KEYS: string[] = Array.from({ length: 10 }, (_, i) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey);
+export const DEV_KEYS: string[] = Array.from(
+  { length: 10 },
+  (_, i) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey,
+);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -49,7 +52,11 @@ export async function startNode(port?: number): Promise<NodeProcess> {
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`hardhat node exited (${proc.exitCode}):\n${log}`);
     try {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }) });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
       if (res.ok) break;
     } catch {
       /* not up yet */
@@ -87,7 +94,11 @@ export async function deployToNode(url: string): Promise<LocalSystem> {
 
 /** JSON-RPC helpers of a Hardhat node (time travel, mining). */
 export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
   const body = (await res.json()) as { result?: unknown; error?: { message: string } };
   if (body.error) throw new Error(`${method}: ${body.error.message}`);
   return body.result;

@@ -7,12 +7,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { ethers } from "hardhat";
 import { type AccountState, type Trade, emptyState } from "../../prover/model";
-import {
-  prepareClaim,
-  prepareProve,
-  prepareResponse,
-  prepareUpdate,
-} from "../../prover/lib/actions";
+import { prepareClaim, prepareProve, prepareResponse, prepareUpdate } from "../../prover/lib/actions";
 import { type ProverKeys, type SolidityProof, loadKeys } from "../../prover/lib/circuits";
 import { DEFAULTS, E18, E8, type LocalSystem, deployLocal } from "../../scripts/lib/deploy";
 import type { ZkMarginRegistry } from "../../typechain-types";

@@ -14,7 +14,18 @@ import { Executor } from "../../keeper/executor";
 import { TxSender } from "../../keeper/tx/sender";
 import type { LocalSystem } from "../../scripts/lib/deploy";
 import { type NodeProcess, rpc, startNode } from "../helpers/node";
-import { DEV_KEYS, E8, deploy, openTrader, refreshFeeds, testConfig, tmpDir, waitFor, wallet, writeConfig } from "./helpers";
+import {
+  DEV_KEYS,
+  E8,
+  deploy,
+  openTrader,
+  refreshFeeds,
+  testConfig,
+  tmpDir,
+  waitFor,
+  wallet,
+  writeConfig,
+} from "./helpers";
 
 const silent = pino({ level: "silent" });
 const GWEI = 10n ** 9n;
@@ -37,7 +48,15 @@ describe("keeper against a node: transactions and RPC budget", function () {
   });
 
   function sender(keyIndex: number, s: Partial<ConstructorParameters<typeof TxSender>[2]> = {}): TxSender {
-    const settings = { maxFeePerGasWei: 100n * GWEI, priorityFeeWei: GWEI, bumpPercent: 25, maxAttempts: 6, stuckAfterMs: 300, receiptPollMs: 50, ...s };
+    const settings = {
+      maxFeePerGasWei: 100n * GWEI,
+      priorityFeeWei: GWEI,
+      bumpPercent: 25,
+      maxAttempts: 6,
+      stuckAfterMs: 300,
+      receiptPollMs: 50,
+      ...s,
+    };
     return new TxSender(new Wallet(DEV_KEYS[keyIndex], provider), 31337n, settings, silent);
   }
 
@@ -52,7 +71,10 @@ describe("keeper against a node: transactions and RPC budget", function () {
       await s.init();
       const nonce0 = await provider.getTransactionCount(s.address, "latest");
       await rpc(node.url, "evm_setAutomine", [false]);
-      const sending = s.send({ to: s.address, data: "0x", value: 1n, gasLimit: 21_000n }, { maxFeePerGas: 2n * GWEI, maxPriorityFeePerGas: GWEI });
+      const sending = s.send(
+        { to: s.address, data: "0x", value: 1n, gasLimit: 21_000n },
+        { maxFeePerGas: 2n * GWEI, maxPriorityFeePerGas: GWEI },
+      );
       await new Promise((r) => setTimeout(r, 1_000)); // > 2 x stuckAfterMs: at least two replacements
       await rpc(node.url, "evm_mine");
       const sent = await sending;
@@ -69,7 +91,12 @@ describe("keeper against a node: transactions and RPC budget", function () {
       await s.init();
       await rpc(node.url, "evm_setAutomine", [false]);
       const t0 = Date.now();
-      const err = await s.send({ to: s.address, data: "0x", value: 1n, gasLimit: 21_000n }, { maxFeePerGas: 2n * GWEI, maxPriorityFeePerGas: GWEI }).catch((e: unknown) => e);
+      const err = await s
+        .send(
+          { to: s.address, data: "0x", value: 1n, gasLimit: 21_000n },
+          { maxFeePerGas: 2n * GWEI, maxPriorityFeePerGas: GWEI },
+        )
+        .catch((e: unknown) => e);
       expect(err).to.be.instanceOf(KeeperError);
       expect((err as KeeperError).code).to.equal(KeeperErrorCode.TxStuck);
       expect((err as KeeperError).message).to.match(/not mined after 2 attempts/);
@@ -81,7 +108,10 @@ describe("keeper against a node: transactions and RPC budget", function () {
       await s.init();
       const other = new Wallet(DEV_KEYS[6], provider);
       await (await other.sendTransaction({ to: other.address, value: 1n })).wait();
-      const sent = await s.send({ to: s.address, data: "0x", value: 1n, gasLimit: 21_000n }, { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: GWEI });
+      const sent = await s.send(
+        { to: s.address, data: "0x", value: 1n, gasLimit: 21_000n },
+        { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: GWEI },
+      );
       expect(sent.receipt.status).to.equal(1);
     });
   });
@@ -91,7 +121,12 @@ describe("keeper against a node: transactions and RPC budget", function () {
       const fresh = await openTrader(node.url, sys, 5);
       const s = sender(2);
       await s.init();
-      const ex = new Executor(provider, s, { registry: await sys.registry.getAddress(), me: s.address, dryRun: false }, silent);
+      const ex = new Executor(
+        provider,
+        s,
+        { registry: await sys.registry.getAddress(), me: s.address, dryRun: false },
+        silent,
+      );
       const fees = { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: GWEI };
       const nonce0 = await provider.getTransactionCount(s.address, "latest");
       const bond = (await sys.registry.incentives()).bond;
@@ -102,7 +137,9 @@ describe("keeper against a node: transactions and RPC budget", function () {
       const r3 = await ex.liquidate([fresh.address, s.address], fees); // batch: would liquidate nobody
       expect(r3).to.include({ status: "skipped", reason: "taken" });
       await refreshFeeds(sys, 0, 4_000n * E8);
-      await (await sys.registry.connect(new Wallet(DEV_KEYS[1], provider)).challenge(fresh.address, { value: bond })).wait();
+      await (
+        await sys.registry.connect(new Wallet(DEV_KEYS[1], provider)).challenge(fresh.address, { value: bond })
+      ).wait();
       const r4 = await ex.liquidate([fresh.address], fees);
       expect(r4).to.include({ status: "skipped", reason: "taken", detail: "Registry__DeadlineNotPassed" });
       const r5 = await ex.challenge([fresh.address], bond, fees); // already challenged by another keeper
@@ -123,22 +160,38 @@ describe("keeper against a node: transactions and RPC budget", function () {
       await refreshFeeds(sys, 1, 50_000n * E8);
       const s = sender(2);
       await s.init();
-      const ex = new Executor(provider, s, { registry: await sys.registry.getAddress(), me: s.address, dryRun: false }, silent);
+      const ex = new Executor(
+        provider,
+        s,
+        { registry: await sys.registry.getAddress(), me: s.address, dryRun: false },
+        silent,
+      );
       const bond = (await sys.registry.incentives()).bond;
       const nonce0 = await provider.getTransactionCount(s.address, "latest");
       await rpc(node.url, "evm_setAutomine", [false]);
       const ours = ex.challenge([victim.address], bond, { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: GWEI });
-      await waitFor("our challenge in the mempool", async () => (await provider.getTransactionCount(s.address, "pending")) > nonce0);
+      await waitFor(
+        "our challenge in the mempool",
+        async () => (await provider.getTransactionCount(s.address, "pending")) > nonce0,
+      );
       // A competitor outbids us for the same account (explicit gas limit: no estimate against the mempool).
       const rival = sys.registry.connect(new Wallet(DEV_KEYS[1], provider));
-      await rival.challenge(victim.address, { value: bond, gasLimit: 1_000_000n, maxFeePerGas: 60n * GWEI, maxPriorityFeePerGas: 10n * GWEI });
+      await rival.challenge(victim.address, {
+        value: bond,
+        gasLimit: 1_000_000n,
+        maxFeePerGas: 60n * GWEI,
+        maxPriorityFeePerGas: 10n * GWEI,
+      });
       await rpc(node.url, "evm_mine");
       const r = await ours;
       expect(r.status).to.equal("reverted");
       const ch = await sys.registry.queryFilter(sys.registry.filters.Challenged(victim.address));
       expect(ch.map((e) => e.args.challenger)).to.deep.equal([new Wallet(DEV_KEYS[1]).address]);
       await rpc(node.url, "evm_setAutomine", [true]);
-      const next = await s.send({ to: s.address, data: "0x", value: 1n, gasLimit: 21_000n }, { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: GWEI });
+      const next = await s.send(
+        { to: s.address, data: "0x", value: 1n, gasLimit: 21_000n },
+        { maxFeePerGas: 50n * GWEI, maxPriorityFeePerGas: GWEI },
+      );
       expect(next.receipt.status).to.equal(1);
       expect(await provider.getTransactionCount(s.address, "latest")).to.equal(nonce0 + 2);
       await refreshFeeds(sys, 1, 60_000n * E8);
@@ -153,7 +206,10 @@ describe("keeper against a node: transactions and RPC budget", function () {
       const local = await deploy(node.url);
       for (const i of [3, 4]) await openTrader(node.url, local, i);
       const dir = tmpDir("budget");
-      const cfg = testConfig(node.url, await local.registry.getAddress(), dir, "budget", { checkpointEveryMs: 3_600_000, logLevel: "silent" });
+      const cfg = testConfig(node.url, await local.registry.getAddress(), dir, "budget", {
+        checkpointEveryMs: 3_600_000,
+        logLevel: "silent",
+      });
       const loaded = loadConfig({ file: writeConfig(dir, "budget", cfg), env: { ZKMARGIN_KEEPER_KEY: DEV_KEYS[1] } });
       app = await openApp(loaded, silent, { signer: true });
       const idle = async () => {

@@ -47,16 +47,36 @@ describe("keeper config and RPC faults", function () {
     });
 
     it("lists every bad field at once", () => {
-      const bad = { rpcUrl: "ftp://x", registry: "0x1234", confirmations: -1, gas: { bumpPercent: 5, maxFeePerGasWei: "1", priorityFeeWei: "2" }, maxBondsAtRiskWei: "1e18", typo: 1 };
+      const bad = {
+        rpcUrl: "ftp://x",
+        registry: "0x1234",
+        confirmations: -1,
+        gas: { bumpPercent: 5, maxFeePerGasWei: "1", priorityFeeWei: "2" },
+        maxBondsAtRiskWei: "1e18",
+        typo: 1,
+      };
       const e = configError(() => loadConfig({ file: writeConfig(dir, "bad", bad), env: {} }));
-      for (const field of ["rpcUrl", "registry", "confirmations", "gas.bumpPercent", "gas: priorityFeeWei must not exceed", "maxBondsAtRiskWei", "profit", "typo"]) {
+      for (const field of [
+        "rpcUrl",
+        "registry",
+        "confirmations",
+        "gas.bumpPercent",
+        "gas: priorityFeeWei must not exceed",
+        "maxBondsAtRiskWei",
+        "profit",
+        "typo",
+      ]) {
         expect(e.message).to.include(field);
       }
     });
 
     it("lets environment and flags override the file", () => {
       const file = writeConfig(dir, "over", MINIMAL);
-      const { config } = loadConfig({ file, env: { ZKMARGIN_KEEPER_RPC_URL: "http://env:1" }, flags: { confirmations: 7, dryRun: true } });
+      const { config } = loadConfig({
+        file,
+        env: { ZKMARGIN_KEEPER_RPC_URL: "http://env:1" },
+        flags: { confirmations: 7, dryRun: true },
+      });
       expect([config.rpcUrl, config.confirmations, config.dryRun]).to.deep.equal(["http://env:1", 7, true]);
       const e = configError(() => loadConfig({ file, env: {}, flags: { batchSize: Number("x") } }));
       expect(e.message).to.include("batchSize");
@@ -64,28 +84,48 @@ describe("keeper config and RPC faults", function () {
 
     it("takes the key from the environment or a key file, never from the config file, and never prints it", () => {
       const secret = DEV_KEYS[5];
-      const e1 = configError(() => loadConfig({ file: writeConfig(dir, "withkey", { ...MINIMAL, privateKey: secret }), env: {} }));
+      const e1 = configError(() =>
+        loadConfig({ file: writeConfig(dir, "withkey", { ...MINIMAL, privateKey: secret }), env: {} }),
+      );
       expect(e1.message).to.include("ZKMARGIN_KEEPER_KEY").and.not.include(secret.slice(2));
-      const e2 = configError(() => loadConfig({ file: writeConfig(dir, "k", MINIMAL), env: { ZKMARGIN_KEEPER_KEY: "0x1234" + secret.slice(8) } }));
+      const e2 = configError(() =>
+        loadConfig({ file: writeConfig(dir, "k", MINIMAL), env: { ZKMARGIN_KEEPER_KEY: "0x1234" + secret.slice(8) } }),
+      );
       expect(e2.message).to.include("value not shown").and.not.include(secret.slice(8));
       const keyFile = path.join(dir, "keeper.key");
       fs.writeFileSync(keyFile, `${secret}\n`);
-      const { config, key } = loadConfig({ file: writeConfig(dir, "kf", { ...MINIMAL, keyFile: "keeper.key" }), env: {}, requireKey: true });
+      const { config, key } = loadConfig({
+        file: writeConfig(dir, "kf", { ...MINIMAL, keyFile: "keeper.key" }),
+        env: {},
+        requireKey: true,
+      });
       expect(key!.reveal()).to.equal(secret);
-      expect(configError(() => loadConfig({ file: writeConfig(dir, "nokey", MINIMAL), env: {}, requireKey: true })).message).to.include("signing key");
+      expect(
+        configError(() => loadConfig({ file: writeConfig(dir, "nokey", MINIMAL), env: {}, requireKey: true })).message,
+      ).to.include("signing key");
 
       let out = "";
       const sink = new Writable({ write: (c, _e, cb) => ((out += String(c)), cb()) });
       createLogger("info", sink).info({ config: describeConfig(config), key, privateKey: secret }, "loaded");
-      const printed = [out, JSON.stringify({ key }), inspect(key), `${key}`, inspect(new SigningKey(secret))].join("\n");
+      const printed = [out, JSON.stringify({ key }), inspect(key), `${key}`, inspect(new SigningKey(secret))].join(
+        "\n",
+      );
       expect(printed).to.not.include(secret.slice(2));
       expect(out).to.include("[redacted]");
     });
 
     it("the CLI exits with code 2 and lists the fields", async () => {
-      const k = spawnKeeper("once", writeConfig(dir, "cli-bad", { rpcUrl: "nope", registry: REGISTRY, pollIntervalMs: 1 }), DEV_KEYS[1]);
+      const k = spawnKeeper(
+        "once",
+        writeConfig(dir, "cli-bad", { rpcUrl: "nope", registry: REGISTRY, pollIntervalMs: 1 }),
+        DEV_KEYS[1],
+      );
       expect(await k.exited).to.equal(2);
-      expect(k.stderr).to.include("BAD_CONFIG").and.include("rpcUrl").and.include("pollIntervalMs").and.include("profit");
+      expect(k.stderr)
+        .to.include("BAD_CONFIG")
+        .and.include("rpcUrl")
+        .and.include("pollIntervalMs")
+        .and.include("profit");
     });
   });
 
@@ -93,21 +133,34 @@ describe("keeper config and RPC faults", function () {
     it("retries transport faults a bounded number of times, and never retries an answer", async () => {
       let calls = 0;
       const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
-      const err = await withRetries(async () => (calls++, Promise.reject(refused)), { retries: 3, retryDelayMs: 1 }, (_e, n) => new Error(`gave up after ${n}`)).catch((e: Error) => e);
+      const err = await withRetries(
+        async () => (calls++, Promise.reject(refused)),
+        { retries: 3, retryDelayMs: 1 },
+        (_e, n) => new Error(`gave up after ${n}`),
+      ).catch((e: Error) => e);
       expect([calls, (err as Error).message]).to.deep.equal([4, "gave up after 4"]);
       calls = 0;
       const revert = Object.assign(new Error("execution reverted"), { code: "CALL_EXCEPTION" });
-      await withRetries(async () => (calls++, Promise.reject(revert)), { retries: 3, retryDelayMs: 1 }, () => new Error("no")).catch(() => undefined);
+      await withRetries(
+        async () => (calls++, Promise.reject(revert)),
+        { retries: 3, retryDelayMs: 1 },
+        () => new Error("no"),
+      ).catch(() => undefined);
       expect(calls).to.equal(1);
     });
 
     it("fails with RPC_UNAVAILABLE after retries + 1 attempts on a closed port", async () => {
       const port = await freePort();
       const t0 = Date.now();
-      const err = await connect(`http://127.0.0.1:${port}`, { retries: 2, retryDelayMs: 20, timeoutMs: 1_000 }).catch((e: unknown) => e);
+      const err = await connect(`http://127.0.0.1:${port}`, { retries: 2, retryDelayMs: 20, timeoutMs: 1_000 }).catch(
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(KeeperError);
       expect((err as KeeperError).code).to.equal(KeeperErrorCode.RpcUnavailable);
-      expect((err as KeeperError).message).to.include(`127.0.0.1:${port}`).and.include("after 3 attempts").and.include("ECONNREFUSED");
+      expect((err as KeeperError).message)
+        .to.include(`127.0.0.1:${port}`)
+        .and.include("after 3 attempts")
+        .and.include("ECONNREFUSED");
       expect(Date.now() - t0).to.be.lessThan(2_000);
     });
 
@@ -138,7 +191,12 @@ describe("keeper config and RPC faults", function () {
 
     it("the CLI exits with code 3 and a clear message when the RPC is unreachable", async () => {
       const port = await freePort();
-      const cfg = { ...MINIMAL, rpcUrl: `http://127.0.0.1:${port}`, rpc: { retries: 2, retryDelayMs: 50 }, checkpointFile: path.join(dir, "cp.json") };
+      const cfg = {
+        ...MINIMAL,
+        rpcUrl: `http://127.0.0.1:${port}`,
+        rpc: { retries: 2, retryDelayMs: 50 },
+        checkpointFile: path.join(dir, "cp.json"),
+      };
       const t0 = Date.now();
       const k = spawnKeeper("once", writeConfig(dir, "closed", cfg), DEV_KEYS[1]);
       expect(await k.exited).to.equal(3);

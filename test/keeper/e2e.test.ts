@@ -61,7 +61,8 @@ describe("keeper processes against a hardhat node", function () {
   });
   afterEach(async function () {
     for (const k of running.splice(0)) {
-      if (this.currentTest?.state === "failed") process.stderr.write(`--- keeper pid ${k.proc.pid} stderr (tail)\n${k.stderr.slice(-4000)}\n`);
+      if (this.currentTest?.state === "failed")
+        process.stderr.write(`--- keeper pid ${k.proc.pid} stderr (tail)\n${k.stderr.slice(-4000)}\n`);
       await k.stop("SIGKILL");
     }
   });
@@ -75,13 +76,19 @@ describe("keeper processes against a hardhat node", function () {
     const alice = await openTrader(url, sys, 3); // never answers
     const bob = await openTrader(url, sys, 4); // answers with a real proof
     const dir = tmpDir("abc");
-    const k = start("run", writeConfig(dir, "k1", testConfig(url, await sys.registry.getAddress(), dir, "k1")), DEV_KEYS[1]);
+    const k = start(
+      "run",
+      writeConfig(dir, "k1", testConfig(url, await sys.registry.getAddress(), dir, "k1")),
+      DEV_KEYS[1],
+    );
     await k.roundAtLeast(await blockNumber(url));
     expect(await challenges(sys)).to.have.length(0); // nothing is stale yet
 
     await refreshFeeds(sys, 1, 70_000n * E8); // BTC 60,000 -> 70,000: +16.7%, beyond the 5% band
     const carol = await openTrader(url, sys, 5); // proven at the new prices: fresh
-    const evs = await waitFor("alice and bob challenged", async () => ((await challenges(sys)).length >= 2 ? challenges(sys) : undefined));
+    const evs = await waitFor("alice and bob challenged", async () =>
+      (await challenges(sys)).length >= 2 ? challenges(sys) : undefined,
+    );
     expect(evs.map((e) => e.args.account).sort()).to.deep.equal([alice.address, bob.address].sort());
     expect(evs.map((e) => e.args.challenger)).to.deep.equal([K1, K1]);
 
@@ -98,7 +105,9 @@ describe("keeper processes against a hardhat node", function () {
 
     // Past the deadline the challenger (our keeper: no exclusive wait for itself) liquidates Alice.
     await jump(url, sys, 30);
-    const liq = await waitFor("alice liquidated", async () => ((await liquidations(sys)).length > 0 ? liquidations(sys) : undefined));
+    const liq = await waitFor("alice liquidated", async () =>
+      (await liquidations(sys)).length > 0 ? liquidations(sys) : undefined,
+    );
     expect(liq.map((e) => [e.args.account, e.args.liquidator])).to.deep.equal([[alice.address, K1]]);
 
     // A few rounds later: Bob (answered) is not liquidated, Carol (fresh) was never challenged.
@@ -112,12 +121,18 @@ describe("keeper processes against a hardhat node", function () {
     expect(await k.stop("SIGTERM")).to.equal(0);
     expect(k.lines.some((l) => l.msg === "keeper stopped")).to.equal(true);
     expect(k.lines.filter((l) => (l.level ?? 0) >= 50)).to.deep.equal([]); // no error or fatal line
-    const cp = JSON.parse(fs.readFileSync(`${dir}/k1.checkpoint.json`, "utf8")) as { accounts: { account: string; status: string }[] };
+    const cp = JSON.parse(fs.readFileSync(`${dir}/k1.checkpoint.json`, "utf8")) as {
+      accounts: { account: string; status: string }[];
+    };
     expect(cp.accounts.find((a) => a.account === alice.address)?.status).to.equal("liquidated");
 
     const st = start("status", `${dir}/k1.json`, undefined);
     expect(await st.exited).to.equal(0);
-    const status = JSON.parse(st.stdout) as { accounts: Record<string, number>; keeper: string | null; candidates: Record<string, number> };
+    const status = JSON.parse(st.stdout) as {
+      accounts: Record<string, number>;
+      keeper: string | null;
+      candidates: Record<string, number>;
+    };
     expect(status.accounts).to.deep.include({ accounts: 3, active: 2, challenged: 0, liquidated: 1 });
     expect(status.candidates).to.deep.equal({ challenge: 0, liquidate: 0 });
     expect(status.keeper).to.equal(null); // no key given: read-only
@@ -135,14 +150,22 @@ describe("keeper processes against a hardhat node", function () {
     // A dry run prints what it would do and sends nothing.
     const dry = start("once", cfgFile, DEV_KEYS[1], ["--dry-run"]);
     expect(await dry.exited).to.equal(0);
-    const summary = JSON.parse(dry.stdout) as { dryRun: boolean; challenged: string[]; txs: { status: string; reason: string; accounts: string[] }[] };
+    const summary = JSON.parse(dry.stdout) as {
+      dryRun: boolean;
+      challenged: string[];
+      txs: { status: string; reason: string; accounts: string[] }[];
+    };
     expect(summary).to.deep.include({ dryRun: true, challenged: [] });
-    expect(summary.txs).to.deep.equal([{ action: "challenge", status: "skipped", reason: "dry-run", accounts: [dave.address] }]);
+    expect(summary.txs).to.deep.equal([
+      { action: "challenge", status: "skipped", reason: "dry-run", accounts: [dave.address] },
+    ]);
     expect(dry.lines.some((l) => l.msg === "dry-run: would challenge 1 account(s)")).to.equal(true);
     expect(await challenges(sys, dave.address)).to.have.length(0);
 
     let k = start("run", cfgFile, DEV_KEYS[1]);
-    const [ch] = await waitFor("dave challenged", async () => ((await challenges(sys, dave.address)).length > 0 ? challenges(sys, dave.address) : undefined));
+    const [ch] = await waitFor("dave challenged", async () =>
+      (await challenges(sys, dave.address)).length > 0 ? challenges(sys, dave.address) : undefined,
+    );
     await k.stop("SIGKILL"); // killed right after its challenge: the checkpoint does not hold it yet
 
     k = start("run", cfgFile, DEV_KEYS[1]);
@@ -162,7 +185,9 @@ describe("keeper processes against a hardhat node", function () {
     expect(await challenges(sys, dave.address)).to.have.length(1);
 
     await jump(url, sys, (await secondsUntil(url, ch.args.deadline)) + 1);
-    const liq = await waitFor("dave liquidated", async () => ((await liquidations(sys, dave.address)).length > 0 ? liquidations(sys, dave.address) : undefined));
+    const liq = await waitFor("dave liquidated", async () =>
+      (await liquidations(sys, dave.address)).length > 0 ? liquidations(sys, dave.address) : undefined,
+    );
     expect(liq[0].args.liquidator).to.equal(K1);
     expect(liq[0].args.nonce).to.equal(ch.args.nonce);
     await k.roundAtLeast(await blockNumber(url));
@@ -177,17 +202,27 @@ describe("keeper processes against a hardhat node", function () {
     const sys = await deploy(url);
     const hank = await openTrader(url, sys, 5);
     const dir = tmpDir("outage");
-    const cfg = testConfig(url, await sys.registry.getAddress(), dir, "k", { rpc: { retries: 1, retryDelayMs: 50, timeoutMs: 500 } });
+    const cfg = testConfig(url, await sys.registry.getAddress(), dir, "k", {
+      rpc: { retries: 1, retryDelayMs: 50, timeoutMs: 500 },
+    });
     const k = start("run", writeConfig(dir, "k", cfg), DEV_KEYS[1]);
     await k.roundAtLeast(await blockNumber(url));
     node.proc.kill("SIGSTOP"); // requests now time out
     try {
-      await waitFor("a failed round", () => k.lines.find((l) => l.msg === "round failed" && l.code === "RPC_UNAVAILABLE"), 10_000);
+      await waitFor(
+        "a failed round",
+        () => k.lines.find((l) => l.msg === "round failed" && l.code === "RPC_UNAVAILABLE"),
+        10_000,
+      );
     } finally {
       node.proc.kill("SIGCONT");
     }
     await refreshFeeds(sys, 0, 3_600n * E8); // ETH +20%
-    await waitFor("hank challenged after the outage", async () => (await challenges(sys, hank.address)).length > 0, 30_000);
+    await waitFor(
+      "hank challenged after the outage",
+      async () => (await challenges(sys, hank.address)).length > 0,
+      30_000,
+    );
     expect(k.alive).to.equal(true);
     expect(await k.stop()).to.equal(0);
   });
@@ -208,7 +243,8 @@ describe("keeper processes against a hardhat node", function () {
     /** Holds the next block until both keepers acted on `block` (sent a transaction, or saw the work taken). */
     const bothActed = async (block: number, before: [number, number], action: "challenge" | "liquidate") => {
       const acted = (k: KeeperProcess, s0: number) =>
-        sent(k) > s0 || k.rounds().some((r) => Number(r.block) >= block && (r.candidates as Record<string, number>)[action] > 0);
+        sent(k) > s0 ||
+        k.rounds().some((r) => Number(r.block) >= block && (r.candidates as Record<string, number>)[action] > 0);
       await waitFor(`both keepers acting at block ${block}`, () => acted(a, before[0]) && acted(b, before[1]));
       await rpc(url, "evm_mine");
     };
@@ -218,7 +254,9 @@ describe("keeper processes against a hardhat node", function () {
       let before: [number, number] = [sent(a), sent(b)];
       await refreshFeeds(sys, 2, 100n * E8, url); // SOL 150 -> 100, mined in one block
       await bothActed(await blockNumber(url), before, "challenge");
-      const [ch] = await waitFor("erin challenged", async () => ((await challenges(sys, erin.address)).length > 0 ? challenges(sys, erin.address) : undefined));
+      const [ch] = await waitFor("erin challenged", async () =>
+        (await challenges(sys, erin.address)).length > 0 ? challenges(sys, erin.address) : undefined,
+      );
 
       before = [sent(a), sent(b)];
       await increaseTime(url, (await secondsUntil(url, ch.args.deadline)) + Number(TIMING.exclusivePeriod) + 5); // anyone may liquidate

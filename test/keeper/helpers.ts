@@ -69,7 +69,12 @@ export async function jump(url: string, sys: LocalSystem, seconds: number): Prom
   await refreshFeeds(sys);
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+  everyMs = 100,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -90,7 +95,13 @@ export function writeConfig(dir: string, name: string, cfg: Record<string, unkno
 }
 
 /** Config for a keeper in tests: fast polling, 2 confirmations, fast receipts, debug logs (every round). */
-export function testConfig(url: string, registry: string, dir: string, name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function testConfig(
+  url: string,
+  registry: string,
+  dir: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     rpcUrl: url,
     registry,
@@ -141,7 +152,12 @@ export class KeeperProcess {
 
   /** Waits for a round that saw at least block `block` (the keeper has looked at the chain since). */
   async roundAtLeast(block: number, timeoutMs = 20_000): Promise<LogLine> {
-    return waitFor(`a keeper round at block >= ${block}`, () => this.rounds().find((r) => Number(r.block) >= block), timeoutMs, 50);
+    return waitFor(
+      `a keeper round at block >= ${block}`,
+      () => this.rounds().find((r) => Number(r.block) >= block),
+      timeoutMs,
+      50,
+    );
   }
 
   async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<number | null> {
@@ -159,19 +175,40 @@ export class KeeperProcess {
 }
 
 /** Starts the keeper CLI (`keeper/cli.ts <command> --config <file>`) as a separate Node process. */
-export function spawnKeeper(command: string, configFile: string, key: string | undefined, extraArgs: string[] = []): KeeperProcess {
+export function spawnKeeper(
+  command: string,
+  configFile: string,
+  key: string | undefined,
+  extraArgs: string[] = [],
+): KeeperProcess {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.ZKMARGIN_KEEPER_KEY;
   if (key !== undefined) env.ZKMARGIN_KEEPER_KEY = key;
-  const proc = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("keeper", "cli.ts"), command, "--config", configFile, ...extraArgs], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      "-r",
+      "ts-node/register/transpile-only",
+      path.join("keeper", "cli.ts"),
+      command,
+      "--config",
+      configFile,
+      ...extraArgs,
+    ],
+    {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   return new KeeperProcess(proc);
 }
 
 export async function blockNumber(url: string): Promise<number> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
+  });
   return Number(((await res.json()) as { result: string }).result);
 }

@@ -65,7 +65,16 @@ class MemoryChain implements ChainReader {
     return PRICES;
   }
   async params(): Promise<ProtocolParams> {
-    return { freshness: 86_400n, responseWindow: 300n, exclusivePeriod: 60n, bond: 10n ** 16n, bandBps: 500n, bountyBps: 100n, bountyCap: 10n ** 21n, paused: false };
+    return {
+      freshness: 86_400n,
+      responseWindow: 300n,
+      exclusivePeriod: 60n,
+      bond: 10n ** 16n,
+      bandBps: 500n,
+      bountyBps: 100n,
+      bountyCap: 10n ** 21n,
+      paused: false,
+    };
   }
   async isChallengeable() {
     return false;
@@ -127,11 +136,21 @@ describe("keeper index", () => {
     ]);
     const idx = new Indexer(chain, { startBlock: 0, confirmations: 0, chunk: 100 });
     await idx.sync(await chain.head());
-    expect(idx.view().get(a)).to.deep.equal({ status: "active", nonce: 1n, provenAt: 100n, provenPrices: PRICES, challenge: { nonce: 1n, challenger: KEEPER, deadline: 400n, prices: moved } });
+    expect(idx.view().get(a)).to.deep.equal({
+      status: "active",
+      nonce: 1n,
+      provenAt: 100n,
+      provenPrices: PRICES,
+      challenge: { nonce: 1n, challenger: KEEPER, deadline: 400n, prices: moved },
+    });
     chain.add([log(4, "Responded", [a, 1n, a]), log(4, "Proven", [a, 1n, pack(moved), 350n])]);
     await idx.sync(await chain.head());
     expect(idx.view().get(a)).to.deep.equal({ status: "active", nonce: 1n, provenAt: 350n, provenPrices: moved });
-    chain.add([log(5, "Updated", [a, 2n, 9n, 0n, 0n, 0n]), log(5, "Proven", [a, 2n, pack(moved), 360n]), log(6, "Challenged", [a, 3n, KEEPER, 900n, pack(PRICES), 8n])]);
+    chain.add([
+      log(5, "Updated", [a, 2n, 9n, 0n, 0n, 0n]),
+      log(5, "Proven", [a, 2n, pack(moved), 360n]),
+      log(6, "Challenged", [a, 3n, KEEPER, 900n, pack(PRICES), 8n]),
+    ]);
     chain.add([log(7, "Liquidated", [a, 3n, KEEPER, 10n, 1n])]);
     await idx.sync(await chain.head());
     expect(idx.view().get(a)).to.deep.equal({ status: "liquidated", nonce: 3n, provenAt: 360n, provenPrices: moved });
@@ -186,8 +205,25 @@ describe("keeper index", () => {
     chain.add([log(12, "Challenged", [addr(3), 1n, KEEPER, 77n, pack(PRICES), 1n])]);
     chain.add([log(20, "Deposited", [addr(3), 0n, 1n])]);
     const file = path.join(dir, "cp.json");
-    const cfg = loadConfig({ file: writeConfig(dir, "k", { rpcUrl: "http://x:1", registry: addr(0), confirmations: 2, checkpointFile: "cp.json", checkpointEveryMs: 0, profit: { ethPriceInQuote: "1" } }), env: {} });
-    const make = () => new Keeper({ config: cfg.config, chainId: 31337n, chain, indexer: new Indexer(chain, { startBlock: 0, confirmations: 2, chunk: 100 }, silent), log: silent });
+    const cfg = loadConfig({
+      file: writeConfig(dir, "k", {
+        rpcUrl: "http://x:1",
+        registry: addr(0),
+        confirmations: 2,
+        checkpointFile: "cp.json",
+        checkpointEveryMs: 0,
+        profit: { ethPriceInQuote: "1" },
+      }),
+      env: {},
+    });
+    const make = () =>
+      new Keeper({
+        config: cfg.config,
+        chainId: 31337n,
+        chain,
+        indexer: new Indexer(chain, { startBlock: 0, confirmations: 2, chunk: 100 }, silent),
+        log: silent,
+      });
     const k1 = make();
     await k1.init();
     await k1.round();
@@ -213,7 +249,14 @@ describe("keeper index", () => {
 
     fs.writeFileSync(file, "{ torn");
     expect(loadCheckpoint(file).kind).to.equal("corrupt");
-    saveCheckpoint(file, { chainId: 1n, registry: addr(0), startBlock: 0, block: 3, blockHash: "0x00", accounts: new Map() });
+    saveCheckpoint(file, {
+      chainId: 1n,
+      registry: addr(0),
+      startBlock: 0,
+      block: 3,
+      blockHash: "0x00",
+      accounts: new Map(),
+    });
     const foreign = make();
     const err = await foreign.init().catch((e: { code?: string }) => e);
     expect(err).to.have.property("code", KeeperErrorCode.BadCheckpoint);

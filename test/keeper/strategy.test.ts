@@ -69,12 +69,19 @@ describe("keeper strategy", () => {
   describe("staleness", () => {
     it("is stale by time only strictly after provenAt + freshness", () => {
       expect(staleness(rec(), PRICES, T0 + P.freshness, P)).to.equal(undefined);
-      expect(staleness(rec(), PRICES, T0 + P.freshness + 1n, P)).to.deep.equal({ kind: "time", ageSeconds: P.freshness + 1n });
+      expect(staleness(rec(), PRICES, T0 + P.freshness + 1n, P)).to.deep.equal({
+        kind: "time",
+        ageSeconds: P.freshness + 1n,
+      });
     });
 
     it("reports the largest price move, and prefers it to age", () => {
       const prices = [3_200n * E8, 70_000n * E8, 150n * E8, 80n * 10n ** 6n]; // +6.67%, +16.67%
-      expect(staleness(rec(), prices, T0 + P.freshness + 5n, P)).to.deep.equal({ kind: "price", market: 1, moveBps: 1_666n });
+      expect(staleness(rec(), prices, T0 + P.freshness + 5n, P)).to.deep.equal({
+        kind: "price",
+        market: 1,
+        moveBps: 1_666n,
+      });
     });
 
     it("never proposes a challenged, liquidated or closed account", () => {
@@ -114,7 +121,14 @@ describe("keeper strategy", () => {
 
     it("honours pause-extended deadlines, cool-downs, a paused registry and a failed oracle read", () => {
       const hints = new Map([[hintKey(addr(5), 2n), now + 100n]]);
-      const s = scan(viewOf(entries), { prices: moved, now, me: ME, params: P, deadlineHints: hints, coolingDown: (a) => a === addr(3) });
+      const s = scan(viewOf(entries), {
+        prices: moved,
+        now,
+        me: ME,
+        params: P,
+        deadlineHints: hints,
+        coolingDown: (a) => a === addr(3),
+      });
       expect(s.liquidate.map((c) => c.account)).to.deep.equal([addr(7)]);
       expect(s.challenge.map((c) => c.account)).to.not.include(addr(3));
       const paused = scan(viewOf(entries), { prices: moved, now, me: ME, params: { ...P, paused: true } });
@@ -190,7 +204,13 @@ describe("keeper strategy", () => {
         challengeable: ok,
         value,
       });
-      const checked = [cc(1, true, 1_000n * E18), cc(2, false, 9_000n * E18), cc(3, true, 1n * E18), cc(4, true, 5_000n * E18), cc(5, true, 3_000n * E18)];
+      const checked = [
+        cc(1, true, 1_000n * E18),
+        cc(2, false, 9_000n * E18),
+        cc(3, true, 1n * E18),
+        cc(4, true, 5_000n * E18),
+        cc(5, true, 3_000n * E18),
+      ];
       const sel = selectChallenges(checked, P, ECON, 2, { batchSize: 1, maxBatches: 5 });
       expect(sel.batches).to.deep.equal([[addr(4)], [addr(5)]]);
       expect(sel.skipped).to.deep.equal([

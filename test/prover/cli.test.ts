@@ -8,7 +8,15 @@ import { StateStore } from "../../prover/store/stateStore";
 import { BUILD_DIR, CIRCUIT_NAMES } from "../../scripts/lib/circuits";
 import { DEFAULTS, E18, E8, type LocalSystem } from "../../scripts/lib/deploy";
 import { type CliResult, cliEnv, runCli } from "../helpers/cli";
-import { DEV_KEYS, type NodeProcess, deployToNode, devWallet, freePort, increaseTime, startNode } from "../helpers/node";
+import {
+  DEV_KEYS,
+  type NodeProcess,
+  deployToNode,
+  devWallet,
+  freePort,
+  increaseTime,
+  startNode,
+} from "../helpers/node";
 
 /**
  * The trader CLI as a user runs it: a separate process per command (ts-node, secrets in the environment)
@@ -81,7 +89,12 @@ describe("Trader CLI (child processes against a real hardhat node)", function ()
 
   describe("happy path", () => {
     it("init opens the account on chain and creates the encrypted state; status before init says to run init (exit 2)", async () => {
-      failed(await cli(["status"]), 2, /^error \[STATE_NOT_FOUND\]: no state file at .*state\.json \(run `init` first/, "status before init");
+      failed(
+        await cli(["status"]),
+        2,
+        /^error \[STATE_NOT_FOUND\]: no state file at .*state\.json \(run `init` first/,
+        "status before init",
+      );
       expect((await account()).status).to.equal(0n);
       const out = ok(await cli(["init"]));
       expect(out).to.include(`account ${TRADER} opened`).and.to.include(stateFile);
@@ -101,11 +114,13 @@ describe("Trader CLI (child processes against a real hardhat node)", function ()
 
     it("open ETH long 2, increase 0.5, reduce 0.5: each proven update lands and the stored state follows", async () => {
       const nonce0 = (await account()).nonce;
-      expect(ok(await cli(["open", "ETH", "long", "2"]))).to.match(/^open long 2 ETH: done \(tx 0x[0-9a-f]{64}, realised pnl 0\.00, proof \d+ ms\)/);
+      expect(ok(await cli(["open", "ETH", "long", "2"]))).to.match(
+        /^open long 2 ETH: done \(tx 0x[0-9a-f]{64}, realised pnl 0\.00, proof \d+ ms\)/,
+      );
       const eth = (q: bigint) => ({ size: q, side: Side.Long, cost: q * 3000n * E8 });
       expect((await inSync()).markets[0]).to.deep.equal(eth(2n * UNIT));
       expect(ok(await cli(["increase", "eth", "0.5"]))).to.match(/^increase eth by 0\.5: done/);
-      expect((await inSync()).markets[0]).to.deep.equal(eth(25n * UNIT / 10n));
+      expect((await inSync()).markets[0]).to.deep.equal(eth((25n * UNIT) / 10n));
       expect(ok(await cli(["reduce", "0", "0.5"]))).to.match(/^reduce 0 by 0\.5: done .*realised pnl 0\.00/);
       const s = await inSync();
       expect(s.markets[0]).to.deep.equal(eth(2n * UNIT));
@@ -115,17 +130,30 @@ describe("Trader CLI (child processes against a real hardhat node)", function ()
 
     it("open SOL short 10; status (secrets from --key-file/--passphrase-file) shows both positions and liquidation prices", async () => {
       expect(ok(await cli(["open", "SOL", "short", "10"]))).to.match(/^open short 10 SOL: done/);
-      expect((await inSync()).markets[2]).to.deep.equal({ size: 10n * UNIT, side: Side.Short, cost: 10n * UNIT * 150n * E8 });
+      expect((await inSync()).markets[2]).to.deep.equal({
+        size: 10n * UNIT,
+        side: Side.Short,
+        cost: 10n * UNIT * 150n * E8,
+      });
       const keyFile = path.join(dir, "key.txt");
       const passFile = path.join(dir, "pass.txt");
       fs.writeFileSync(keyFile, `${TRADER_KEY}\n`, { mode: 0o600 });
       fs.writeFileSync(passFile, `${passphrase()}\n`, { mode: 0o600 });
-      const out = ok(await cli(["--key-file", keyFile, "--passphrase-file", passFile, "status"], without("ZKMARGIN_PRIVATE_KEY", "ZKMARGIN_PASSPHRASE")));
+      const out = ok(
+        await cli(
+          ["--key-file", keyFile, "--passphrase-file", passFile, "status"],
+          without("ZKMARGIN_PRIVATE_KEY", "ZKMARGIN_PASSPHRASE"),
+        ),
+      );
       expect(out).to.include(`account ${TRADER}  status active`);
       expect(out).to.include("no open challenge");
       expect(out).to.match(/collateral value 5000\.00 {2}equity 5000\.00 {2}maintenance 420\.00/);
-      expect(out).to.match(/^ {2}ETH {2}long {2}size 2\.0000 {2}entry 3000\.00 {2}mark 3000\.00 {2}pnl 0\.00 {2}liquidation \d+\.\d\d \(\d+\.\d\d% away\)$/m);
-      expect(out).to.match(/^ {2}SOL {2}short size 10\.0000 {2}entry 150\.00 {2}mark 150\.00 {2}pnl 0\.00 {2}liquidation \d+\.\d\d \(\d+\.\d\d% away\)$/m);
+      expect(out).to.match(
+        /^ {2}ETH {2}long {2}size 2\.0000 {2}entry 3000\.00 {2}mark 3000\.00 {2}pnl 0\.00 {2}liquidation \d+\.\d\d \(\d+\.\d\d% away\)$/m,
+      );
+      expect(out).to.match(
+        /^ {2}SOL {2}short size 10\.0000 {2}entry 150\.00 {2}mark 150\.00 {2}pnl 0\.00 {2}liquidation \d+\.\d\d \(\d+\.\d\d% away\)$/m,
+      );
       expect(out).to.not.include(TRADER_KEY.slice(2));
     });
 
@@ -147,13 +175,20 @@ describe("Trader CLI (child processes against a real hardhat node)", function ()
       expect(after.commitment).to.equal(before.commitment);
 
       const flags = ["--rpc", node.url, "--registry", sys.addresses.registry, "--state", stateFile];
-      const v = JSON.parse(ok(await cli([...flags, "status", "--json"], without("ZKMARGIN_RPC", "ZKMARGIN_REGISTRY", "ZKMARGIN_STATE"))));
+      const v = JSON.parse(
+        ok(await cli([...flags, "status", "--json"], without("ZKMARGIN_RPC", "ZKMARGIN_REGISTRY", "ZKMARGIN_STATE"))),
+      );
       expect(v.status).to.equal("active");
       expect(v.markets).to.have.length(1);
       expect(v.equity).to.equal((4_900n * E18).toString());
       expect(v.collateralValue).to.equal((4_900n * E18).toString());
       expect(v.maintenance).to.equal((300n * E18).toString()); // 5% of 2 x 3000
-      expect(v.markets[0]).to.include({ market: "ETH", side: "long", size: (2n * UNIT).toString(), entryPrice: (3000n * E8).toString() });
+      expect(v.markets[0]).to.include({
+        market: "ETH",
+        side: "long",
+        size: (2n * UNIT).toString(),
+        entryPrice: (3000n * E8).toString(),
+      });
       // liquidation where 4900 + 2 (P - 3000) = 5% x 2 P: P = 1100 / 1.9, rounded up in 8 decimals
       expect(v.markets[0].liquidationPrice).to.equal(((1100n * E8 * 10n + 18n) / 19n).toString());
     });
@@ -166,7 +201,12 @@ describe("Trader CLI (child processes against a real hardhat node)", function ()
       expect(b.historyLength).to.equal(stored().historyLength);
       expect(b.identity).to.deep.equal(stored().identity);
       const bytes = fs.readFileSync(backup);
-      failed(await cli(["export", backup]), 2, /^error \[STATE_EXISTS\]: .*backup\.json already exists: refusing to overwrite/, "export twice");
+      failed(
+        await cli(["export", backup]),
+        2,
+        /^error \[STATE_EXISTS\]: .*backup\.json already exists: refusing to overwrite/,
+        "export twice",
+      );
       expect(fs.readFileSync(backup).equals(bytes)).to.equal(true);
     });
   });
@@ -190,14 +230,54 @@ describe("Trader CLI (child processes against a real hardhat node)", function ()
         ["missing --rpc", ["status"], without("ZKMARGIN_RPC"), /^error: /],
         ["missing --registry", ["status"], without("ZKMARGIN_REGISTRY"), /^error: /],
         ["--rpc not a URL", ["--rpc", "localhost-8545", "status"], env, /^error: --rpc must be a URL/],
-        ["--registry not an address", ["--registry", "0x1234", "status"], env, /^error: --registry must be a 0x address/],
-        ["no private key", ["status"], without("ZKMARGIN_PRIVATE_KEY"), /^error: no private key: set ZKMARGIN_PRIVATE_KEY or pass --key-file$/],
-        ["no passphrase", ["status"], without("ZKMARGIN_PASSPHRASE"), /^error: no passphrase: set ZKMARGIN_PASSPHRASE or pass --passphrase-file$/],
-        ["missing key file", ["--key-file", path.join(dir, "nokey"), "status"], without("ZKMARGIN_PRIVATE_KEY"), /^error: private key file .*nokey does not exist/],
-        ["invalid private key", ["status"], { ...env, ZKMARGIN_PRIVATE_KEY: `0x${"ab".repeat(31)}` }, /^error: invalid private key/],
-        ["wrong passphrase", ["status"], { ...env, ZKMARGIN_PASSPHRASE: "not the passphrase" }, /^error \[WRONG_PASSPHRASE\]: wrong passphrase for .*state\.json$/],
-        ["state file missing", ["--state", other, "status"], env, /^error \[STATE_NOT_FOUND\]: no state file at .*nowhere\/state\.json/],
-        ["another account's key", ["status"], { ...env, ZKMARGIN_PRIVATE_KEY: DEV_KEYS[4] }, /^error \[BAD_INPUT\]: the state file belongs to 0x70997970/],
+        [
+          "--registry not an address",
+          ["--registry", "0x1234", "status"],
+          env,
+          /^error: --registry must be a 0x address/,
+        ],
+        [
+          "no private key",
+          ["status"],
+          without("ZKMARGIN_PRIVATE_KEY"),
+          /^error: no private key: set ZKMARGIN_PRIVATE_KEY or pass --key-file$/,
+        ],
+        [
+          "no passphrase",
+          ["status"],
+          without("ZKMARGIN_PASSPHRASE"),
+          /^error: no passphrase: set ZKMARGIN_PASSPHRASE or pass --passphrase-file$/,
+        ],
+        [
+          "missing key file",
+          ["--key-file", path.join(dir, "nokey"), "status"],
+          without("ZKMARGIN_PRIVATE_KEY"),
+          /^error: private key file .*nokey does not exist/,
+        ],
+        [
+          "invalid private key",
+          ["status"],
+          { ...env, ZKMARGIN_PRIVATE_KEY: `0x${"ab".repeat(31)}` },
+          /^error: invalid private key/,
+        ],
+        [
+          "wrong passphrase",
+          ["status"],
+          { ...env, ZKMARGIN_PASSPHRASE: "not the passphrase" },
+          /^error \[WRONG_PASSPHRASE\]: wrong passphrase for .*state\.json$/,
+        ],
+        [
+          "state file missing",
+          ["--state", other, "status"],
+          env,
+          /^error \[STATE_NOT_FOUND\]: no state file at .*nowhere\/state\.json/,
+        ],
+        [
+          "another account's key",
+          ["status"],
+          { ...env, ZKMARGIN_PRIVATE_KEY: DEV_KEYS[4] },
+          /^error \[BAD_INPUT\]: the state file belongs to 0x70997970/,
+        ],
         ["unknown command", ["teleport"], env, /^error: unknown command 'teleport'/],
       ];
       await parallel(cases, async ([what, args, e, line]) => {
@@ -245,21 +325,51 @@ describe("Trader CLI (child processes against a real hardhat node)", function ()
 
     it("refuses trades that do not fit the position: close with none, open an open market, reduce too much", async () => {
       failed(await cli(["close", "BTC"]), 2, /^error: no BTC position to close$/, "close BTC");
-      failed(await cli(["open", "ETH", "short", "1"]), 2, /^error: a ETH position is already open: use increase, reduce or close$/, "open ETH twice");
-      failed(await cli(["reduce", "BTC", "1"]), 2, /^error \[REDUCE_TOO_LARGE\]: market 1 has no position to reduce$/, "reduce BTC");
+      failed(
+        await cli(["open", "ETH", "short", "1"]),
+        2,
+        /^error: a ETH position is already open: use increase, reduce or close$/,
+        "open ETH twice",
+      );
+      failed(
+        await cli(["reduce", "BTC", "1"]),
+        2,
+        /^error \[REDUCE_TOO_LARGE\]: market 1 has no position to reduce$/,
+        "reduce BTC",
+      );
     });
 
     it("init twice: the account is already open (exit 2); a new key cannot init onto an existing state file", async () => {
-      failed(await cli(["init"]), 2, /^error \[BAD_INPUT\]: account 0x70997970\w+ is already open on this registry/, "init twice");
+      failed(
+        await cli(["init"]),
+        2,
+        /^error \[BAD_INPUT\]: account 0x70997970\w+ is already open on this registry/,
+        "init twice",
+      );
       const fresh = new Wallet(DEV_KEYS[4]).address;
-      failed(await cli(["init"], { ...env, ZKMARGIN_PRIVATE_KEY: DEV_KEYS[4] }), 2, /^error \[STATE_EXISTS\]: .*state\.json already exists: refusing to overwrite/, "init onto a state");
+      failed(
+        await cli(["init"], { ...env, ZKMARGIN_PRIVATE_KEY: DEV_KEYS[4] }),
+        2,
+        /^error \[STATE_EXISTS\]: .*state\.json already exists: refusing to overwrite/,
+        "init onto a state",
+      );
       expect((await sys.registry.accountOf(fresh)).status, "the new key's account was not opened").to.equal(0n);
     });
 
     it("withdrawing more than initial margin allows is refused by the model before proving (MARGIN_BREACHED: exit 2, not 1)", async () => {
       // cli.ts:257 maps every ModelError to exit 2 (bad input), not 1 (failure)
-      failed(await cli(["withdraw", "USDC", "4500"]), 2, /^error \[MARGIN_BREACHED\]: the new state would be below initial margin/, "withdraw 4500");
-      failed(await cli(["withdraw", "USDC", "4901"]), 2, /^error \[OUT_OF_RANGE\]: cannot withdraw 4901000000 of asset 0: the account holds 4900000000$/, "withdraw 4901");
+      failed(
+        await cli(["withdraw", "USDC", "4500"]),
+        2,
+        /^error \[MARGIN_BREACHED\]: the new state would be below initial margin/,
+        "withdraw 4500",
+      );
+      failed(
+        await cli(["withdraw", "USDC", "4901"]),
+        2,
+        /^error \[OUT_OF_RANGE\]: cannot withdraw 4901000000 of asset 0: the account holds 4900000000$/,
+        "withdraw 4901",
+      );
       expect(await sys.registry.collateralOf(TRADER, 0)).to.equal(usdc(4_900n));
       expect(stored().pending).to.equal(undefined);
     });
@@ -315,11 +425,17 @@ describe("Trader CLI (child processes against a real hardhat node)", function ()
       await (await sys.marketFeeds[0].connect(owner).setAnswer(2_700n * E8)).wait(); // ETH -10%: beyond the 5% band
       await (await sys.registry.connect(keeper).challenge(TRADER, { value: DEFAULTS.incentives.bond })).wait();
       await increaseTime(node.url, Number(responseWindow + exclusivePeriod) + 1);
-      for (const f of [...sys.marketFeeds, ...sys.assetFeeds]) await (await f.connect(owner).setAnswer(await f.answer())).wait(); // feeds go stale after 3600 s
+      for (const f of [...sys.marketFeeds, ...sys.assetFeeds])
+        await (await f.connect(owner).setAnswer(await f.answer())).wait(); // feeds go stale after 3600 s
       await (await sys.registry.connect(keeper).liquidate(TRADER)).wait();
       expect((await account()).status).to.equal(2n);
 
-      failed(await cli(["prove"]), 1, /^error \[ACCOUNT_LIQUIDATED\]: account is liquidated: only claim is possible$/, "prove after liquidation");
+      failed(
+        await cli(["prove"]),
+        1,
+        /^error \[ACCOUNT_LIQUIDATED\]: account is liquidated: only claim is possible$/,
+        "prove after liquidation",
+      );
       const v = JSON.parse(ok(await cli(["status", "--json"])));
       expect(v.status).to.equal("liquidated");
       const equity = 4_900n * E18 - 2n * 300n * E18; // 4900 USDC, ETH long 2 from 3000 to 2700

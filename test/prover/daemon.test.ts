@@ -40,7 +40,8 @@ describe("Prover daemon (separate process, real node over JSON-RPC)", function (
     for (;;) {
       const v = await fn().catch(() => undefined);
       if (v !== undefined) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n--- daemon log ---\n${daemonLog.slice(-3000)}`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}\n--- daemon log ---\n${daemonLog.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -77,11 +78,26 @@ describe("Prover daemon (separate process, real node over JSON-RPC)", function (
     }
     const port = (hook.address() as { port: number }).port;
     const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
-    daemon = spawn(process.execPath, [tsNode, "--transpile-only", "prover/cli.ts", "daemon", "--poll-ms", "200", "--warn-pct", "10", "--webhook", `http://127.0.0.1:${port}/hook`], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    daemon = spawn(
+      process.execPath,
+      [
+        tsNode,
+        "--transpile-only",
+        "prover/cli.ts",
+        "daemon",
+        "--poll-ms",
+        "200",
+        "--warn-pct",
+        "10",
+        "--webhook",
+        `http://127.0.0.1:${port}/hook`,
+      ],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     daemon.stdout!.on("data", (d) => (daemonLog += String(d)));
     daemon.stderr!.on("data", (d) => (daemonLog += String(d)));
     await waitFor("the daemon to start", async () => (daemonLog.includes("daemon started") ? true : undefined));
@@ -104,19 +120,25 @@ describe("Prover daemon (separate process, real node over JSON-RPC)", function (
     expect(latency).to.be.below(3_600_000);
     expect((await sys.registry.challengeOf(trader)).deadline).to.equal(0n);
     // the event can be on chain a moment before the daemon has seen its receipt and logged it
-    await waitFor("the daemon to log the answer", async () => (daemonLog.includes("challenge answered") ? true : undefined));
+    await waitFor("the daemon to log the answer", async () =>
+      daemonLog.includes("challenge answered") ? true : undefined,
+    );
   });
 
   it("still answers in time after the RPC endpoint goes away and comes back", async () => {
     await proxy.stop();
     await setPrice(0, 2_600n * E8);
     const nonce = await challenge(); // sent directly to the node while the daemon's endpoint is down
-    await waitFor("the daemon to notice the outage", async () => (daemonLog.includes("tick failed") ? true : undefined));
+    await waitFor("the daemon to notice the outage", async () =>
+      daemonLog.includes("tick failed") ? true : undefined,
+    );
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await responded(nonce)).to.equal(undefined);
     await proxy.start();
     await waitFor("the daemon's respond after the outage", () => responded(nonce));
-    await waitFor("the daemon to log its recovery", async () => (daemonLog.includes("RPC reachable again") ? true : undefined));
+    await waitFor("the daemon to log its recovery", async () =>
+      daemonLog.includes("RPC reachable again") ? true : undefined,
+    );
   });
 
   it("warns through the webhook when the price nears the private liquidation price", async () => {
@@ -131,7 +153,9 @@ describe("Prover daemon (separate process, real node over JSON-RPC)", function (
   it("cannot answer below maintenance: notifies, and answers once the owner tops up from the CLI beside it", async () => {
     await setPrice(0, 2_300n * E8); // loss 7,000 > 6,000 collateral
     const nonce = await challenge();
-    await waitFor("a cannot-answer notification", async () => (hooks.some((h) => h.event === "cannot-answer") ? true : undefined));
+    await waitFor("a cannot-answer notification", async () =>
+      hooks.some((h) => h.event === "cannot-answer") ? true : undefined,
+    );
     expect(await responded(nonce)).to.equal(undefined);
     const topUp = await runCli(["deposit", "USDC", "3000"], env); // the daemon does not hold the state lock
     expect(topUp.code, topUp.stderr).to.equal(0);
@@ -151,7 +175,9 @@ describe("Prover daemon (separate process, real node over JSON-RPC)", function (
     const before = (await sys.registry.accountOf(trader)).nonce;
     // the last proof pinned 2,180; a 4.5% move is inside the 5% band but past 80% of it
     await setPrice(0, 2_278n * E8);
-    await waitFor("a proactive prove()", async () => ((await sys.registry.accountOf(trader)).nonce > before ? true : undefined));
+    await waitFor("a proactive prove()", async () =>
+      (await sys.registry.accountOf(trader)).nonce > before ? true : undefined,
+    );
     expect(await sys.registry.isChallengeable(trader)).to.equal(false);
     expect(daemonLog).to.include("refreshing the proof");
   });

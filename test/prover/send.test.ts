@@ -12,13 +12,22 @@ describe("Daemon transactions: replacement with bumped fees while not mined (rea
   after(async () => node?.stop());
 
   it("replaces an unmined transaction with the same nonce and higher fees; exactly one lands", async () => {
-    const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    const provider = new JsonRpcProvider(node.url, undefined, {
+      staticNetwork: true,
+      pollingInterval: 50,
+      cacheTimeout: -1,
+    });
     const wallet = new Wallet(DEV_KEYS[7], provider);
     const token = await new TestToken__factory(wallet).deploy("T", "T", 6);
     await token.waitForDeployment();
     await rpc(node.url, "evm_setAutomine", [false]);
     const bumps: bigint[] = [];
-    const sending = sendWithBumps(wallet, (ov) => token.mint(wallet.address, 1n, ov), { bumpAfterMs: 400, maxBumps: 3, bumpPercent: 125 }, (_n, fee) => bumps.push(fee));
+    const sending = sendWithBumps(
+      wallet,
+      (ov) => token.mint(wallet.address, 1n, ov),
+      { bumpAfterMs: 400, maxBumps: 3, bumpPercent: 125 },
+      (_n, fee) => bumps.push(fee),
+    );
     // let two replacements go out, then mine
     while (bumps.length < 2) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 200));
@@ -35,15 +44,23 @@ describe("Daemon transactions: replacement with bumped fees while not mined (rea
   });
 
   it("gives up after the bounded number of bumps with a clear error", async () => {
-    const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 50, cacheTimeout: -1 });
+    const provider = new JsonRpcProvider(node.url, undefined, {
+      staticNetwork: true,
+      pollingInterval: 50,
+      cacheTimeout: -1,
+    });
     const wallet = new Wallet(DEV_KEYS[8], provider);
     const token = await new TestToken__factory(wallet).deploy("T", "T", 6);
     await token.waitForDeployment();
     await rpc(node.url, "evm_setAutomine", [false]);
     try {
-      await expect(sendWithBumps(wallet, (ov) => token.mint(wallet.address, 1n, ov), { bumpAfterMs: 200, maxBumps: 1, bumpPercent: 125 })).to.be.rejectedWith(
-        /not mined after 1 fee bumps/,
-      );
+      await expect(
+        sendWithBumps(wallet, (ov) => token.mint(wallet.address, 1n, ov), {
+          bumpAfterMs: 200,
+          maxBumps: 1,
+          bumpPercent: 125,
+        }),
+      ).to.be.rejectedWith(/not mined after 1 fee bumps/);
     } finally {
       await rpc(node.url, "evm_mine");
       await rpc(node.url, "evm_setAutomine", [true]);

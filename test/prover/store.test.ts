@@ -24,7 +24,11 @@ const ID: Identity = { chainId: CHAIN_ID, registry: REGISTRY, account: ACCOUNT }
 
 /** ETH long 2 at 3000, and a short at the largest size and cost the model allows (beyond 2^53). */
 const S1: AccountState = state(
-  [{ size: 2n * UNIT, side: Side.Long, cost: 2n * UNIT * 3000_00000000n }, {}, { size: MAX_SIZE, side: Side.Short, cost: MAX_COST }],
+  [
+    { size: 2n * UNIT, side: Side.Long, cost: 2n * UNIT * 3000_00000000n },
+    {},
+    { size: MAX_SIZE, side: Side.Short, cost: MAX_COST },
+  ],
   P - 1n,
 );
 const S2: AccountState = state([{ size: 3n * UNIT, side: Side.Long, cost: 3n * UNIT * 3100_00000000n }]);
@@ -51,7 +55,11 @@ function flipHex(text: string, field: string, at = 5): string {
 }
 
 /** The decrypted document, for checks the StateStore API does not expose (history labels). */
-function plainDoc(file: string): { committed: { label: string }; pending?: { label: string }; history: { label: string; commitment: string }[] } {
+function plainDoc(file: string): {
+  committed: { label: string };
+  pending?: { label: string };
+  history: { label: string; commitment: string }[];
+} {
   return JSON.parse(openEnvelope(fs.readFileSync(file, "utf8"), PASS, file));
 }
 
@@ -161,7 +169,8 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       withS1();
       const good = fs.readFileSync(file, "utf8");
       const len = (JSON.parse(good) as { ciphertext: string }).ciphertext.length;
-      for (const at of [0, 1, Math.floor(len / 2), len - 1]) expectCorrupted(flipHex(good, "ciphertext", at), `ciphertext[${at}]`);
+      for (const at of [0, 1, Math.floor(len / 2), len - 1])
+        expectCorrupted(flipHex(good, "ciphertext", at), `ciphertext[${at}]`);
       for (const at of [0, 17, 31]) expectCorrupted(flipHex(good, "tag", at), `tag[${at}]`);
       expectCorrupted(flipHex(good, "iv", 3), "iv");
     });
@@ -174,7 +183,10 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       expectCorrupted("[]", "an array");
       expectCorrupted(JSON.stringify({ ...env, format: "other" }), "format");
       expectCorrupted(JSON.stringify({ ...env, version: 2 }), "version");
-      expectCorrupted(JSON.stringify({ ...env, ciphertext: `${env.ciphertext as string}`.toUpperCase() }), "upper-case hex");
+      expectCorrupted(
+        JSON.stringify({ ...env, ciphertext: `${env.ciphertext as string}`.toUpperCase() }),
+        "upper-case hex",
+      );
       expectCorrupted(JSON.stringify({ ...env, tag: undefined }), "no tag");
       expectCorrupted(JSON.stringify({ ...env, tag: "" }), "empty tag");
     });
@@ -258,7 +270,10 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       const cases: [string, object][] = [
         ["committed: another state's commitment", doc(stored(S1, commitment(S2)))],
         ["committed: commitment + 1", doc(stored(S1, commitment(S1) + 1n))],
-        ["committed: size changed", doc({ ...stored(S1), markets: stored(S1).markets.map((m, j) => (j === 0 ? { ...m, size: "1" } : m)) })],
+        [
+          "committed: size changed",
+          doc({ ...stored(S1), markets: stored(S1).markets.map((m, j) => (j === 0 ? { ...m, size: "1" } : m)) }),
+        ],
         ["pending: commitment of another state", doc(stored(S1), stored(S2, commitment(S3)))],
         ["decrypts to non-JSON", {}],
         ["missing history", { ...doc(stored(S1)), history: undefined }],
@@ -355,7 +370,10 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
     it("takes over a stale lock left by a dead process on this host", () => {
       withS1();
       const dead = spawnSync(process.execPath, ["-e", ""]).pid!; // exited: its pid is free
-      fs.writeFileSync(`${file}.lock`, JSON.stringify({ pid: dead, host: os.hostname(), at: new Date(0).toISOString() }));
+      fs.writeFileSync(
+        `${file}.lock`,
+        JSON.stringify({ pid: dead, host: os.hostname(), at: new Date(0).toISOString() }),
+      );
       const s = StateStore.open(file, PASS, KDF);
       s.acquire();
       expect(JSON.parse(fs.readFileSync(`${file}.lock`, "utf8"))).to.include({ pid: process.pid, host: os.hostname() });
@@ -411,11 +429,20 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       this.timeout(60_000);
 
       function writer(o: WriterOptions): { proc: ChildProcess; ready: Promise<void>; done: Promise<WriterReport> } {
-        const proc = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(__dirname, "fixtures", "storeWriter.ts"), JSON.stringify(o)], {
-          cwd: ROOT,
-          stdio: ["pipe", "pipe", "pipe"],
-          env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
-        });
+        const proc = spawn(
+          process.execPath,
+          [
+            "-r",
+            "ts-node/register/transpile-only",
+            path.join(__dirname, "fixtures", "storeWriter.ts"),
+            JSON.stringify(o),
+          ],
+          {
+            cwd: ROOT,
+            stdio: ["pipe", "pipe", "pipe"],
+            env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+          },
+        );
         let out = "";
         let err = "";
         let onReady: () => void;
@@ -503,7 +530,9 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       expect(r.committed).to.deep.equal(S2);
       expect(r.pending).to.equal(undefined);
       expect(r.historyLength).to.equal(2);
-      expect(plainDoc(file).history.map((h) => h.commitment)).to.deep.equal([commitment(S1), commitment(emptyState(4))].map(String));
+      expect(plainDoc(file).history.map((h) => h.commitment)).to.deep.equal(
+        [commitment(S1), commitment(emptyState(4))].map(String),
+      );
     });
 
     it("an abandoned pending state stays in history and is recovered if its transaction lands after all", () => {
@@ -536,8 +565,12 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       expect(r.committed).to.deep.equal(S1);
       expect(r.pending).to.equal(undefined);
       const doc = plainDoc(file);
-      expect(doc.history.map((h) => h.commitment)).to.have.members([S2, S3, emptyState(4)].map((x) => commitment(x).toString()));
-      expect(doc.history.find((h) => h.commitment === commitment(S3).toString())?.label).to.equal("abandoned: open BTC");
+      expect(doc.history.map((h) => h.commitment)).to.have.members(
+        [S2, S3, emptyState(4)].map((x) => commitment(x).toString()),
+      );
+      expect(doc.history.find((h) => h.commitment === commitment(S3).toString())?.label).to.equal(
+        "abandoned: open BTC",
+      );
       // and forward again when the chain re-includes the newer state
       expect(r.reconcile(commitment(S2))).to.equal("recovered-from-history");
       expect(StateStore.open(file, PASS, KDF).committed).to.deep.equal(S2);
@@ -569,7 +602,9 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       expect(b.historyLength).to.equal(s.historyLength);
       expect(plainDoc(dest)).to.deep.equal(plainDoc(file));
       // a fresh salt and IV: the backup's bytes share no ciphertext with the original
-      const [x, y] = [file, dest].map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as { iv: string; kdf: { salt: string } });
+      const [x, y] = [file, dest].map(
+        (f) => JSON.parse(fs.readFileSync(f, "utf8")) as { iv: string; kdf: { salt: string } },
+      );
       expect(x.iv).to.not.equal(y.iv);
       expect(x.kdf.salt).to.not.equal(y.kdf.salt);
       storeError(() => StateStore.open(dest, "wrong", KDF), StoreErrorCode.WrongPassphrase);
