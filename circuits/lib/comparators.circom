@@ -5,6 +5,7 @@ include "circomlib/circuits/bitify.circom";
 /*
  * RangeCheck(n)
  * Inputs:        in
+ * Outputs:       none
  * Parameters:    n, the bit width (n <= 252)
  * Functionality: constrains 0 <= in < 2^n as an integer (no field wrap-around).
  */
@@ -19,13 +20,14 @@ template RangeCheck(n) {
  * SafeLessThan(n)
  * Inputs:        in[2]
  * Outputs:       out = 1 if in[0] < in[1], else 0
- * Parameters:    n, the bit width of both operands (n <= 252)
- * Functionality: zk-kit's SafeLessThan: both operands go through Num2Bits(n), so a value
- *                that wrapped around the field (or exceeds n bits) cannot satisfy it.
+ * Parameters:    n, the bit width of both operands (n <= 251)
+ * Functionality: zk-kit's SafeLessThan: both operands go through Num2Bits(n), so a value that wrapped
+ *                around the field (or exceeds n bits) cannot satisfy it; then in[0] + 2^n - in[1] in
+ *                n + 1 bits, whose top bit is 0 exactly when in[0] < in[1].
  * Notes:         callers constrain `out === 1` (never leave it for the prover to choose).
  */
 template SafeLessThan(n) {
-    assert(n <= 252);
+    assert(n <= 251);
     signal input in[2];
     signal output out;
 
@@ -44,18 +46,21 @@ template SafeLessThan(n) {
  * Inputs:        in[2]
  * Outputs:       out = 1 if in[0] <= in[1], else 0
  * Parameters:    n, the bit width of both operands (n <= 251)
- * Functionality: in[0] < in[1] + 1, with both operands range-checked to n bits.
+ * Functionality: both operands through Num2Bits(n); in[1] + 2^n - in[0] in n + 1 bits, whose top bit
+ *                is 1 exactly when in[0] <= in[1].
+ * Notes:         callers constrain `out === 1`.
  */
 template SafeLessEqThan(n) {
     assert(n <= 251);
     signal input in[2];
     signal output out;
 
+    component a = Num2Bits(n);
+    a.in <== in[0];
     component b = Num2Bits(n);
     b.in <== in[1];
 
-    component lt = SafeLessThan(n + 1);
-    lt.in[0] <== in[0];
-    lt.in[1] <== in[1] + 1;
-    out <== lt.out;
+    component diff = Num2Bits(n + 1);
+    diff.in <== in[1] + (1 << n) - in[0];
+    out <== diff.out[n];
 }

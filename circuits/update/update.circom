@@ -4,45 +4,46 @@ include "circomlib/circuits/comparators.circom";
 include "../lib/constants.circom";
 include "../lib/comparators.circom";
 include "../lib/margin.circom";
-include "../lib/position.circom";
+include "../lib/state.circom";
+include "../lib/words.circom";
 
 /*
- * Update(M): statement 2, one private state transition (open / increase / reduce / close / withdraw).
- * Inputs (public):  oldCommitment   C stored on chain
- *                   newCommitment   C' the contract stores if the proof verifies
- *                   value           collateral value V after the update (after the withdrawal, if any,
- *                                   and after settling pnl), computed by the contract
- *                   pnl             realised PnL the vault settles, a signed value encoded in the field
- *                                   (negative x is p - x)
- *                   context         keccak(chainId, registry, account, state nonce) mod p
- *                   price[M]        current oracle prices
- *                   ratio[M]        initial margin ratios (basis points)
- * Inputs (private): oldSalt, size[M], side[M], cost[M]  the opening of C
- *                   newSalt                             fresh blinding salt of C'
- *                   select[M]       one-hot market of the trade, all zero for a pure withdrawal
- *                   increase        1 = open or increase, 0 = reduce or close
- *                   openSide        side of a position opened from size 0 (0 = long, 1 = short)
- *                   tradeSize       size traded (0 when no market is selected)
- *                   costRemoved     floor(cost * tradeSize / size) of the traded market when reducing
+ * Update(M): one private state transition (open / increase / reduce / close / withdraw / settle) at the
+ * current oracle prices, which also proves a box certificate of the new state (docs/protocol-v2.md, 4).
+ * Inputs (public):  commitment     C stored on chain
+ *                   newCommitment  C' the contract stores if the proof verifies
+ *                   context        keccak256(abi.encode(UPDATE, chainId, registry, account, nonce)) mod p
+ *                   word[3]        w0 = V' (0..119) | s + 2^127 (120..247) | withdrawing (248)
+ *                                  w1 = d (0..13) | minValue / 1e12 (14..53) | P_0 | P_1 | P_2
+ *                                  w2 = P_3 | mm_0..mm_3 | im_0..im_3 | pm_0..pm_3
+ * Inputs (private): salt, cash, size[M], side[M], cost[M]   the opening of C
+ *                   newSalt        fresh salt of C' (never 0)
+ *                   select[M]      one-hot market of the trade, all zero for no trade
+ *                   increase       1 = open or increase, 0 = reduce or close
+ *                   openSide       side of a position opened from size 0 (0 = long, 1 = short)
+ *                   tradeSize      size traded (0 when no market is selected)
+ *                   costRemoved    floor(K tradeSize / q) of the traded market when reducing, else 0
  * Outputs:          none
- * Parameters:       M, the number of markets
- * Functionality:    the trade executes at the public oracle price of the selected market; reducing a
- *                   position realises PnL on the proportional share of its cost basis (long: dq P - Kr,
- *                   short: Kr - dq P); the new state meets INITIAL margin at current prices with V.
+ * Parameters:       M, the number of markets (the word layout above is the one for M = 4)
+ * Functionality:    the trade executes at the public price of its market; a reduce realises
+ *                   r = dq P - Kr (long) or Kr - dq P (short) into cash, never public; the public settlement
+ *                   s moves cash into collateral (s > 0 the fund pays the account, s < 0 the account pays):
+ *                   c' = c + r - s with s and c' of the sign of c + r; C' meets the centre margin rule
+ *                   (initial margin when the update increases a position or withdraws, maintenance
+ *                   otherwise), BoxMargin(d, pm) with V', and the dust rule.
  * Notes:            NOTE: a trade cannot flip a position's side: close, then open the other side.
- *                   NOTE: the contract settles exactly `pnl` and computes `value` with it applied.
- *                   NOTE: the verifier checks every public signal is below p.
+ *                   NOTE: the contract computes V' after the settlement and the withdrawal at current asset
+ *                   prices and haircuts, sets withdrawing, checks pm_j >= mm_j and that every public
+ *                   signal is below p.
  */
 template Update(M) {
-    signal input oldCommitment;
+    signal input commitment;
     signal input newCommitment;
-    signal input value;
-    signal input pnl;
     signal input context;
-    signal input price[M];
-    signal input ratio[M];
+    signal input word[3];
 
-    signal input oldSalt;
+    signal input salt;
+    signal input cash;
     signal input size[M];
     signal input side[M];
     signal input cost[M];
@@ -53,29 +54,63 @@ template Update(M) {
     signal input tradeSize;
     signal input costRemoved;
 
-    // Check (1): old position fields in range
-    component positionRange = PositionRange(M);
-    positionRange.size <== size;
-    positionRange.side <== side;
-    positionRange.cost <== cost;
+    // Check (1): ranges of the old state (|c| <= 2^127, q < 2^96, side in {0, 1}, K < 2^156)
+    component range = StateRange(M);
+    range.cash <== cash;
+    range.size <== size;
+    range.side <== side;
+    range.cost <== cost;
 
-    // Check (2): the old position opens oldCommitment
-    component oldOpening = PositionCommitment(M);
-    oldOpening.salt <== oldSalt;
-    oldOpening.size <== size;
-    oldOpening.side <== side;
-    oldOpening.cost <== cost;
-    oldOpening.commitment === oldCommitment;
+    // Check (2): the old state opens C, and salt 0 is only the empty state
+    component opening = StateCommitment(M);
+    opening.salt <== salt;
+    opening.cash <== cash;
+    opening.size <== size;
+    opening.side <== side;
+    opening.cost <== cost;
+    opening.commitment === commitment;
+    component saltRule = SaltRule(M);
+    saltRule.salt <== salt;
+    saltRule.cash <== cash;
+    saltRule.size <== size;
+    saltRule.side <== side;
+    saltRule.cost <== cost;
 
-    // Check (3): value, prices and ratios in range
-    component marketRange = MarketRange(M);
-    marketRange.value <== value;
-    marketRange.price <== price;
-    component ratioRange = RatioRange(M);
-    ratioRange.ratio <== ratio;
+    // Check (3): the words decompose (V' 120 bits, s + 2^127 128, withdrawing 1, d 14, minValue 40,
+    // P_j 64, mm_j, im_j, pm_j 14; unused bits 0)
+    var F = 5 + 4 * M;
+    var widths[F];
+    widths[0] = VALUE_BITS();
+    widths[1] = CASH_BITS();
+    widths[2] = 1;
+    widths[3] = RATIO_BITS();
+    widths[4] = MIN_VALUE_BITS();
+    for (var j = 0; j < M; j++) {
+        widths[5 + j] = PRICE_BITS();
+        widths[5 + M + j] = RATIO_BITS();
+        widths[5 + 2 * M + j] = RATIO_BITS();
+        widths[5 + 3 * M + j] = RATIO_BITS();
+    }
+    component words = PackedWords(3, F, widths);
+    words.word <== word;
+    signal value <== words.field[0];
+    signal settle <== words.field[1] - (1 << CASH_OFFSET_BITS());
+    signal withdrawing <== words.field[2];
+    signal d <== words.field[3];
+    signal minValue <== words.field[4] * MIN_VALUE_UNIT();
+    signal price[M];
+    signal mm[M];
+    signal im[M];
+    signal pm[M];
+    for (var j = 0; j < M; j++) {
+        price[j] <== words.field[5 + j];
+        mm[j] <== words.field[5 + M + j];
+        im[j] <== words.field[5 + 2 * M + j];
+        pm[j] <== words.field[5 + 3 * M + j];
+    }
 
-    // Check (4): trade shape: select is one-hot or all zero, flags are bits, sizes in range,
-    // and no selected market means no trade
+    // Check (4): trade shape: select is one-hot or all zero, flags are bits, sizes in range, and no
+    // selected market means no trade
     signal pickSize[M];
     signal pickSide[M];
     signal pickCost[M];
@@ -114,9 +149,8 @@ template Update(M) {
     signal tradedPrice <== pickedPrice;
     signal tradeNotional <== tradeSize * tradedPrice;
 
-    // Check (6): a reduce removes floor(cost * tradeSize / size) of the cost basis:
-    // costRemoved * size <= cost * tradeSize < costRemoved * size + size (products < 2^252 < p);
-    // any other update removes nothing
+    // Check (6): a reduce removes floor(K dq / q) of the cost basis:
+    // costRemoved q <= K dq < costRemoved q + q (products < 2^252 < p); any other update removes nothing
     signal reducing <== traded * (1 - increase);
     costRemoved * (1 - reducing) === 0;
     signal costShare <== tradedCost * tradeSize;
@@ -127,8 +161,9 @@ template Update(M) {
     rounding.in[1] <== tradedSize + 1 - reducing;
     rounding.out === 1;
 
-    // Check (7): the traded market's new size and cost are in range (a reduce larger than the
-    // position, or a cost basis below zero, wraps around the field and fails here)
+    // Check (7): the traded market's new size and cost are in range (a reduce larger than the position,
+    // or a cost basis below zero, wraps around the field and fails here); a position opened from size 0
+    // takes openSide, otherwise the side is kept
     signal increasedBy <== increase * tradeSize;
     signal newTradedSize <== tradedSize - tradeSize + 2 * increasedBy;
     signal addedCost <== increase * tradeNotional;
@@ -137,19 +172,29 @@ template Update(M) {
     newSizeRange.in <== newTradedSize;
     component newCostRange = RangeCheck(COST_BITS());
     newCostRange.in <== newTradedCost;
-    // a position opened from size 0 takes openSide; otherwise the side is kept
     component wasEmpty = IsZero();
     wasEmpty.in <== tradedSize;
-    signal opening <== increase * wasEmpty.out;
-    signal sideChange <== opening * (openSide - tradedSide);
+    signal opens <== increase * wasEmpty.out;
+    signal sideChange <== opens * (openSide - tradedSide);
     signal newTradedSide <== tradedSide + sideChange;
 
-    // Check (8): realised PnL (long: dq P - Kr, short: Kr - dq P) equals the public pnl
+    // Check (8): realised PnL r (long: dq P - Kr, short: Kr - dq P) goes into cash: t = c + r and
+    // c' = t - s with s and c' of the sign of t (so |s| <= |t|: a settlement never pays more than the
+    // realised cash, never flips it); |s|, |c'| < 2^127
     signal longGain <== reducing * (tradeNotional - costRemoved);
     signal shortFlip <== tradedSide * longGain;
-    pnl === longGain - 2 * shortFlip;
+    signal total <== cash + longGain - 2 * shortFlip;
+    signal newCash <== total - settle;
+    signal negative <-- total < 0 ? 1 : 0;
+    negative * (negative - 1) === 0;
+    signal settleMagnitude <== (1 - 2 * negative) * settle;
+    signal cashMagnitude <== (1 - 2 * negative) * newCash;
+    component settleRange = RangeCheck(CASH_OFFSET_BITS());
+    settleRange.in <== settleMagnitude;
+    component newCashRange = RangeCheck(CASH_OFFSET_BITS());
+    newCashRange.in <== cashMagnitude;
 
-    // Check (9): the new state (only the selected market changes) opens newCommitment
+    // Check (9): the new state (only the selected market changes) opens C', with salt != 0
     signal newSize[M];
     signal newSide[M];
     signal newCost[M];
@@ -158,23 +203,58 @@ template Update(M) {
         newSide[j] <== side[j] + select[j] * (newTradedSide - tradedSide);
         newCost[j] <== cost[j] + select[j] * (newTradedCost - tradedCost);
     }
-    component newOpening = PositionCommitment(M);
+    component newOpening = StateCommitment(M);
     newOpening.salt <== newSalt;
+    newOpening.cash <== newCash;
     newOpening.size <== newSize;
     newOpening.side <== newSide;
     newOpening.cost <== newCost;
     newOpening.commitment === newCommitment;
+    component newSaltRule = NonZeroSalt();
+    newSaltRule.salt <== newSalt;
 
-    // Check (10): the new state meets initial margin at current prices with the post-update value
-    component margin = MarginCheck(M);
-    margin.value <== value;
-    margin.size <== newSize;
-    margin.side <== newSide;
-    margin.cost <== newCost;
-    margin.price <== price;
-    margin.ratio <== ratio;
+    // Check (10): margin rule at the centre prices with V': ratio im_j if the update increases a position
+    // or withdraws, mm_j otherwise (a reduce, close or settle-only update needs maintenance only)
+    signal increases <== traded * increase;
+    signal strict <== increases + withdrawing - increases * withdrawing;
+    signal ratio[M];
+    for (var j = 0; j < M; j++) {
+        ratio[j] <== mm[j] + strict * (im[j] - mm[j]);
+    }
+    component centre = BoxMargin(M);
+    centre.value <== value;
+    centre.cash <== newCash;
+    centre.size <== newSize;
+    centre.side <== newSide;
+    centre.cost <== newCost;
+    centre.price <== price;
+    centre.ratio <== ratio;
+    centre.d <== 0;
 
-    // Check (11): the context is bound to the proof (a public input no other constraint uses)
-    signal contextSquared;
-    contextSquared <== context * context;
+    // Check (11): BoxMargin(d, pm) on the new state with V' (the certificate the update also proves)
+    component box = BoxMargin(M);
+    box.value <== value;
+    box.cash <== newCash;
+    box.size <== newSize;
+    box.side <== newSide;
+    box.cost <== newCost;
+    box.price <== price;
+    box.ratio <== pm;
+    box.d <== d;
+
+    // Check (12): dust: a state with any size > 0 needs V' >= minValue
+    var sizes = 0;
+    for (var j = 0; j < M; j++) {
+        sizes += newSize[j];
+    }
+    component flat = IsZero();
+    flat.in <== sizes;
+    signal need <== (1 - flat.out) * minValue;
+    component dust = SafeLessEqThan(VALUE_BITS());
+    dust.in[0] <== need;
+    dust.in[1] <== value;
+    dust.out === 1;
+
+    // Check (13): the context is bound to the proof (a public input no other constraint uses)
+    signal contextSquared <== context * context;
 }
