@@ -92,12 +92,12 @@ template Deleverage(M) {
     }
 
     // Check (4): per market a reduction 0 <= dq_j <= q_j, side kept, cost removed floor(K_j dq_j / q_j):
-    // costRemoved_j q_j <= K_j dq_j < costRemoved_j q_j + q_j (products < 2^252); a market with q_j = 0
-    // reduces nothing (dq_j <= 0) and removes nothing
+    // costRemoved_j q_j <= K_j dq_j < costRemoved_j q_j + q_j (costRemoved_j < 2^156, so both products are
+    // below 2^252 and the rounding is exact; then costRemoved_j <= K_j, so the new cost needs no range
+    // check); a market with q_j = 0 reduces nothing (dq_j <= 0) and removes nothing
     component reduceRange[M];
     component newSizeRange[M];
     component removedRange[M];
-    component newCostRange[M];
     component empty[M];
     component rounding[M];
     signal newSize[M];
@@ -113,17 +113,14 @@ template Deleverage(M) {
         removedRange[j] = RangeCheck(COST_BITS());
         removedRange[j].in <== costRemoved[j];
         newCost[j] <== cost[j] - costRemoved[j];
-        newCostRange[j] = RangeCheck(COST_BITS());
-        newCostRange[j].in <== newCost[j];
         empty[j] = IsZero();
         empty[j].in <== size[j];
         empty[j].out * costRemoved[j] === 0;
         share[j] <== cost[j] * reduce[j];
         removedShare[j] <== costRemoved[j] * size[j];
-        rounding[j] = SafeLessThan(SIZE_BITS() + 1);
+        rounding[j] = BoundedLessThan(SIZE_BITS());
         rounding[j].in[0] <== share[j] - removedShare[j];
         rounding[j].in[1] <== size[j] + empty[j].out;
-        rounding[j].out === 1;
     }
 
     // Check (5): the realised PnL of every reduction (long: dq P - Kr, short: Kr - dq P) goes into cash,

@@ -64,3 +64,25 @@ template SafeLessEqThan(n) {
     diff.in <== in[1] + (1 << n) - in[0];
     out <== diff.out[n];
 }
+
+/*
+ * BoundedLessThan(n)
+ * Inputs:        in[2]
+ * Outputs:       none
+ * Parameters:    n, the bit width (n <= 252)
+ * Functionality: constrains in[0] < in[1] for 1 <= in[1] <= 2^n: in[0] and the gap in[1] - 1 - in[0] both go
+ *                through Num2Bits(n), so neither may wrap around the field (both are then in [0, 2^n) and
+ *                sum to in[1] - 1 < p).
+ * Notes:         NOTE: the caller guarantees 1 <= in[1] <= 2^n (a range-checked size plus a 0/1 flag); this
+ *                is SafeLessThan without the range check of an operand already known to be in range, and
+ *                it is a constraint, not an output the prover could set.
+ */
+template BoundedLessThan(n) {
+    assert(n <= 252);
+    signal input in[2];
+
+    component low = Num2Bits(n);
+    low.in <== in[0];
+    component gap = Num2Bits(n);
+    gap.in <== in[1] - 1 - in[0];
+}

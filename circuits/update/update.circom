@@ -156,10 +156,9 @@ template Update(M) {
     signal costShare <== tradedCost * tradeSize;
     signal reducedShare <== reducing * costShare;
     signal removedShare <== costRemoved * tradedSize;
-    component rounding = SafeLessThan(SIZE_BITS() + 1);
+    component rounding = BoundedLessThan(SIZE_BITS());
     rounding.in[0] <== reducedShare - removedShare;
     rounding.in[1] <== tradedSize + 1 - reducing;
-    rounding.out === 1;
 
     // Check (7): the traded market's new size and cost are in range (a reduce larger than the position,
     // or a cost basis below zero, wraps around the field and fails here); a position opened from size 0
