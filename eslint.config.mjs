@@ -20,6 +20,19 @@ export default tseslint.config(
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    linterOptions: { reportUnusedDisableDirectives: "error" },
     languageOptions: { globals: { ...globals.node, ...globals.mocha } },
+    rules: {
+      // `_`-prefixed names and rest siblings (`const { dropped: _, ...rest } = r`) are deliberate.
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        {
+          argsIgnorePattern: "^_",
+          varsIgnorePattern: "^_",
+          caughtErrorsIgnorePattern: "^_",
+          ignoreRestSiblings: true,
+        },
+      ],
+    },
   },
 );
