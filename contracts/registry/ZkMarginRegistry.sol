@@ -117,6 +117,8 @@ contract ZkMarginRegistry is RegistryConfig, CollateralVault {
     event Claimed(address indexed account, uint256 equity, uint256 payoutValue, uint256 payoutTokens);
     event CreditWithdrawn(address indexed to, uint256 amount);
 
+    // A constructor argument, never stored.
+    // solhint-disable-next-line gas-struct-packing
     struct Deployment {
         address owner;
         OracleAdapter oracle;
