@@ -10,7 +10,6 @@ export enum ModelErrorCode {
   NegativeEquity = "NEGATIVE_EQUITY",
 }
 
-
 export class ModelError extends CodedError<ModelErrorCode> {}
 
 export function requireRange(name: string, value: bigint, bits: number): void {
