@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
-import { ROOT } from "../../scripts/lib/circuits";
+import { ROOT } from "../../core/artifacts";
 import { E8 } from "../../scripts/lib/deploy";
 import { TestAggregator__factory, TestToken__factory, ZkMarginRegistry__factory } from "../../typechain-types";
 import { cliEnv, runCli } from "../helpers/cli";

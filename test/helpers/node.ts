@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import * as net from "node:net";
 import * as path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet } from "ethers";
-import { ROOT } from "../../scripts/lib/circuits";
+import { ROOT } from "../../core/artifacts";
 import { type LocalSystem, deployLocal } from "../../scripts/lib/deploy";
 
 /** Hardhat's default dev accounts (mnemonic "test test ... junk"): public test keys, never real funds. */

@@ -8,7 +8,7 @@ import { type KdfParams, open as openEnvelope, seal } from "../../prover/store/e
 import { StoreError, StoreErrorCode } from "../../prover/store/errors";
 import { FileLock, atomicWrite } from "../../prover/store/files";
 import { type Identity, StateStore } from "../../prover/store/stateStore";
-import { ROOT } from "../../scripts/lib/circuits";
+import { ROOT } from "../../core/artifacts";
 import { ACCOUNT, CHAIN_ID, P, REGISTRY, UNIT, state } from "../helpers/fixtures";
 import type { WriterOptions, WriterReport } from "./fixtures/storeWriter";
 
