@@ -13,7 +13,6 @@ export default tseslint.config(
       "coverage/",
       "dist/",
       "state/",
-      "typechain-types/",
       "core/contracts/typechain/",
     ],
   },

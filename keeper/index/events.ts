@@ -4,7 +4,7 @@
  */
 import { getAddress } from "ethers";
 import { unpackPrices } from "../../core/encoding";
-import { ZkMarginRegistry__factory } from "../../typechain-types";
+import { ZkMarginRegistry__factory } from "../../core/contracts";
 import type { LogLike } from "./types";
 
 export type RegistryEvent =

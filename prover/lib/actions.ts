@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { unpackPrices } from "../../core/encoding";
-import { OracleAdapter__factory, type ZkMarginRegistry } from "../../typechain-types";
+import { OracleAdapter__factory, type ZkMarginRegistry } from "../../core/contracts";
 import {
   type AccountState,
   FIELD_MODULUS,

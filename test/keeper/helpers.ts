@@ -10,7 +10,7 @@ import * as path from "node:path";
 import type { NonceManager } from "ethers";
 import { ROOT } from "../../core/artifacts";
 import { DEFAULTS, E8, type LocalSystem, deployLocal } from "../../scripts/lib/deploy";
-import { TestToken__factory, ZkMarginRegistry__factory, type ZkMarginRegistry } from "../../typechain-types";
+import { TestToken__factory, ZkMarginRegistry__factory, type ZkMarginRegistry } from "../../core/contracts";
 import { DEV_KEYS, devWallet, increaseTime, rpc } from "../helpers/node";
 
 export { DEV_KEYS, E8 };
