@@ -10,6 +10,9 @@
  * intervals (stats.ts), delta-approximation distances (distance.ts). docs/risk.md has the whole picture.
  */
 export * from "./assess";
+export * from "./correlation";
 export * from "./errors";
+export * from "./portfolio";
 export * from "./prng";
+export * from "./scaled";
 export * from "./stats";
