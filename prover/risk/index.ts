@@ -10,12 +10,12 @@
  * intervals (stats.ts), delta-approximation distances (distance.ts). docs/risk.md has the whole picture.
  */
 export * from "./assess";
-export * from "./assess";
 export * from "./closedForm";
 export * from "./correlation";
 export * from "./distance";
 export * from "./errors";
 export * from "./montecarlo";
+export * from "./policy";
 export * from "./portfolio";
 export * from "./prng";
 export * from "./scaled";
