@@ -4,22 +4,37 @@
  * git-ignored; add a re-export here when runtime code needs another contract.
  */
 export type {
+  AuctionHouse,
   EquityVerifier,
   IERC20Metadata,
+  IUniswapV2Factory,
+  IUniswapV2Pair,
+  IUniswapV2Router,
+  InsuranceFund,
   OracleAdapter,
   SolvencyVerifier,
   TestAggregator,
   TestToken,
+  UniswapV2Taker,
   UpdateVerifier,
   ZkMarginRegistry,
 } from "./typechain";
 export {
+  AuctionHouse__factory,
   EquityVerifier__factory,
   IERC20Metadata__factory,
+  IUniswapV2Factory__factory,
+  IUniswapV2Pair__factory,
+  IUniswapV2Router__factory,
+  InsuranceFund__factory,
   OracleAdapter__factory,
   SolvencyVerifier__factory,
+  UniswapV2Taker__factory,
   UpdateVerifier__factory,
   ZkMarginRegistry__factory,
 } from "./typechain";
 /** TEST ONLY contracts: the mock feed and token of a local development deployment (scripts/lib/deploy.ts). */
 export { TestAggregator__factory, TestToken__factory } from "./typechain";
+/** TEST ONLY: the registry stand-in (haircuts, forwarder) the auction bench kicks and pays through. */
+export type { TestRegistryStub } from "./typechain";
+export { TestRegistryStub__factory } from "./typechain";
