@@ -38,3 +38,6 @@ export { TestAggregator__factory, TestToken__factory } from "./typechain";
 /** TEST ONLY: the registry stand-in (haircuts, forwarder) the auction bench kicks and pays through. */
 export type { TestRegistryStub } from "./typechain";
 export { TestRegistryStub__factory } from "./typechain";
+/** The risk engine (volatility-scaled margin): pokes, ratios and parameters for the keeper, daemon and bench. */
+export type { IRiskEngine, RiskEngine } from "./typechain";
+export { RiskEngine__factory } from "./typechain";
