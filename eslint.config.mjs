@@ -13,13 +13,25 @@ export default tseslint.config(
       "coverage/",
       "dist/",
       "state/",
-      "typechain-types/",
       "core/contracts/typechain/",
     ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    linterOptions: { reportUnusedDisableDirectives: "error" },
     languageOptions: { globals: { ...globals.node, ...globals.mocha } },
+    rules: {
+      // `_`-prefixed names and rest siblings (`const { dropped: _, ...rest } = r`) are deliberate.
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        {
+          argsIgnorePattern: "^_",
+          varsIgnorePattern: "^_",
+          caughtErrorsIgnorePattern: "^_",
+          ignoreRestSiblings: true,
+        },
+      ],
+    },
   },
 );

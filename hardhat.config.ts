@@ -29,7 +29,7 @@ const config: HardhatUserConfig = {
     hardhat: { allowUnlimitedContractSize: false },
     localhost: { url: process.env.ZKMARGIN_RPC ?? "http://127.0.0.1:8545" },
   },
-  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  typechain: { outDir: "core/contracts/typechain", target: "ethers-v6" },
 };
 
 export default config;

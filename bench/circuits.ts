@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as snarkjs from "snarkjs";
-import { CIRCUIT_NAMES, type CircuitName, artifacts } from "../scripts/lib/circuits";
+import { CIRCUIT_NAMES, type CircuitName, artifacts } from "../core/artifacts";
 import { type Figure, figure, medianMs, progress } from "./lib/figures";
 import { benchInputs } from "./lib/inputs";
 import { readR1csHeader } from "./lib/r1cs";

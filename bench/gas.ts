@@ -29,7 +29,7 @@ import { prepareClaim, prepareProve, prepareResponse, prepareUpdate } from "../p
 import { type ProverKeys, type SolidityProof, loadKeys } from "../prover/lib/circuits";
 import { type AccountState, Side, type Trade, emptyState } from "../prover/model";
 import { DEFAULTS, E18, E8, type LocalSystem, deployLocal } from "../scripts/lib/deploy";
-import { SolvencyVerifier__factory, type ZkMarginRegistry } from "../typechain-types";
+import { SolvencyVerifier__factory, type ZkMarginRegistry } from "../core/contracts";
 import { type Figure, figure, median, progress } from "./lib/figures";
 
 const USDC = 0n;

@@ -12,6 +12,7 @@
  */
 import { BrowserProvider, type Eip1193Provider, HDNodeWallet, Mnemonic, Network } from "ethers";
 import pino from "pino";
+import { packPrices } from "../core/encoding";
 import { type ChainReader, RegistryReader, type ProtocolParams } from "../keeper/chain/reader";
 import { loadConfig } from "../keeper/config";
 import { registryInterface } from "../keeper/index/events";
@@ -38,7 +39,6 @@ const PARAMS: ProtocolParams = {
 const NOW = 2_000_000n;
 const KEEPER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
-const pack = (p: readonly bigint[]) => p.reduce((w, x, j) => w | (x << (64n * BigInt(j))), 0n);
 const addr = (i: number) => `0x${(0x10_0000 + i).toString(16).padStart(40, "0")}`;
 
 function ev(blockNumber: number, name: string, values: unknown[]): LogLike {
@@ -55,14 +55,17 @@ function history(accounts: number): LogLike[] {
     const prices = i % 100 === 1 ? OLD_SOL : PRICES;
     logs.push(
       ev(b, "AccountOpened", [a, 1n]),
-      ev(b, "Proven", [a, 0n, pack(prices), NOW - 5_000n]),
+      ev(b, "Proven", [a, 0n, packPrices(prices), NOW - 5_000n]),
       ev(b, "Deposited", [a, 0n, 4_000n * 10n ** 6n]),
     );
-    logs.push(ev(b, "Updated", [a, 1n, 12345n, 0n, 0n, 0n]), ev(b, "Proven", [a, 1n, pack(prices), NOW - 4_000n]));
-    if (i % 100 === 2) logs.push(ev(b, "Challenged", [a, 2n, KEEPER, NOW - 10n, pack(PRICES), 99n]));
+    logs.push(
+      ev(b, "Updated", [a, 1n, 12345n, 0n, 0n, 0n]),
+      ev(b, "Proven", [a, 1n, packPrices(prices), NOW - 4_000n]),
+    );
+    if (i % 100 === 2) logs.push(ev(b, "Challenged", [a, 2n, KEEPER, NOW - 10n, packPrices(PRICES), 99n]));
     if (i % 20 === 3) {
-      logs.push(ev(b, "Challenged", [a, 2n, KEEPER, NOW - 1_000n, pack(PRICES), 98n]));
-      logs.push(ev(b, "Responded", [a, 2n, a]), ev(b, "Proven", [a, 2n, pack(PRICES), NOW - 1_500n]));
+      logs.push(ev(b, "Challenged", [a, 2n, KEEPER, NOW - 1_000n, packPrices(PRICES), 98n]));
+      logs.push(ev(b, "Responded", [a, 2n, a]), ev(b, "Proven", [a, 2n, packPrices(PRICES), NOW - 1_500n]));
     }
   }
   return logs;

@@ -15,7 +15,7 @@ import { Side, emptyState } from "../prover/model";
 import { TraderService } from "../prover/service/trader";
 import { StateStore } from "../prover/store/stateStore";
 import { E8 } from "../scripts/lib/deploy";
-import { deployToNode, devWallet, startNode } from "../test/helpers/node";
+import { deployToNode, devWallet, startNode } from "../scripts/lib/node";
 import { type Figure, figure, median, medianMs, progress } from "./lib/figures";
 
 export async function proverFigures(): Promise<Figure[]> {

@@ -1,4 +1,4 @@
-import { CodedError } from "../prover/model/errors";
+import { CodedError } from "../core/errors";
 
 /**
  * What callers of the keeper (the CLI, tests, an operator's supervisor) must tell apart, and the process

@@ -9,7 +9,7 @@
  */
 import type { Provider } from "ethers";
 import type { Logger } from "pino";
-import { ZkMarginRegistry__factory } from "../typechain-types";
+import { ZkMarginRegistry__factory } from "../core/contracts";
 import { revertName } from "./chain/reader";
 import { KeeperErrorCode, findKeeperError, messageOf } from "./errors";
 import { decodeLog } from "./index/events";

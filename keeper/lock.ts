@@ -1,10 +1,9 @@
 /**
  * One keeper process per checkpoint file: `<checkpoint>.lock`, the same crash-safe lock the trader's
- * prover uses (O_EXCL create; a dead process's lock is taken over under a guard, so two keepers can never
- * both take over the same stale lock).
+ * prover uses (core/files.ts: O_EXCL create; a dead process's lock is taken over under a guard, so two
+ * keepers can never both take over the same stale lock).
  */
-import { FileLock } from "../prover/store/files";
-import { StoreError, StoreErrorCode } from "../prover/store/errors";
+import { FileError, FileErrorCode, FileLock } from "../core/files";
 import { KeeperError, KeeperErrorCode } from "./errors";
 
 export interface Lock {
@@ -16,7 +15,7 @@ export function acquireLock(checkpointFile: string): Lock {
   try {
     lock.acquire();
   } catch (e) {
-    if (e instanceof StoreError && e.code === StoreErrorCode.Locked) {
+    if (e instanceof FileError && e.code === FileErrorCode.Locked) {
       throw new KeeperError(
         KeeperErrorCode.Locked,
         `another keeper uses ${checkpointFile}; give each keeper its own checkpointFile (${e.message})`,

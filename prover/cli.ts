@@ -9,7 +9,7 @@ import { Command, CommanderError, Option } from "commander";
 import { JsonRpcProvider, NonceManager, Wallet, parseUnits } from "ethers";
 import pino from "pino";
 import { z } from "zod";
-import { IERC20Metadata__factory } from "../typechain-types";
+import { IERC20Metadata__factory } from "../core/contracts";
 import { ModelError, SIZE_DECIMALS, Side, type Trade } from "./model";
 import { loadKeys } from "./lib/circuits";
 import { ProverError, ProverErrorCode } from "./lib/errors";

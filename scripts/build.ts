@@ -51,7 +51,8 @@ function upToDate(stampFile: string, key: string, outputs: string[]): boolean {
 
 function compileCircuits(): void {
   const sources = listCircom(path.join(ROOT, "circuits")).map((f) => fs.readFileSync(f));
-  const circomVersion = require(path.join(ROOT, "node_modules", "circom2", "package.json")).version as string;
+  const circomPackage = path.join(ROOT, "node_modules", "circom2", "package.json");
+  const circomVersion = (JSON.parse(fs.readFileSync(circomPackage, "utf8")) as { version: string }).version;
   const all = instances();
   for (const name of CIRCUIT_NAMES) {
     const inst = all[name];

@@ -168,6 +168,7 @@ function produce(out: string, make: (tmp: string) => string): string {
 
 /** The "Contribution Hash" snarkjs logs, in its 4 x 4 word layout (as `zkey verify` lists it). */
 function contributionHash(log: string): string {
+  // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes snarkjs prints
   const m = /Contribution Hash:\s*((?:[0-9a-f]{8}\s*){16})/.exec(log.replace(/\x1b\[[0-9;]*m/g, ""));
   return m ? `\t\t${m[1].trim()}` : "(not found in the snarkjs output)";
 }

@@ -20,7 +20,7 @@ import { Side, type Trade } from "../prover/model";
 import { fmtPrice, fmtValue, renderStatus, statusView } from "../prover/service/status";
 import { TraderService } from "../prover/service/trader";
 import { E18, E8, deployLocal } from "./lib/deploy";
-import { DEV_KEYS, freePort } from "../test/helpers/node";
+import { DEV_KEYS, freePort } from "./lib/node";
 
 const USDC = 10n ** 6n;
 const UNIT = 10n ** 10n;

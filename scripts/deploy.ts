@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ethers, network } from "hardhat";
 import { z } from "zod";
-import { OracleAdapter__factory } from "../typechain-types";
+import { OracleAdapter__factory } from "../core/contracts";
 import { ROOT } from "./lib/circuits";
 import { DEFAULTS, deployLocal, deployRegistry } from "./lib/deploy";
 

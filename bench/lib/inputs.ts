@@ -15,7 +15,7 @@ import {
   solvencyInputs,
   updateInputs,
 } from "../../prover/model";
-import type { CircuitName } from "../../scripts/lib/circuits";
+import type { CircuitName } from "../../core/artifacts";
 
 const REGISTRY = "0x00000000000000000000000000000000000000a1";
 const ACCOUNT = "0x00000000000000000000000000000000000000b2";

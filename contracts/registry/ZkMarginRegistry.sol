@@ -59,6 +59,8 @@ contract ZkMarginRegistry is IZkMarginRegistry, Governed, ReentrancyGuard {
 
     Types.State internal _s;
 
+    // A constructor argument, never stored.
+    // solhint-disable-next-line gas-struct-packing
     struct Deployment {
         address owner; // the timelock
         IOracleAdapterV2 oracle;

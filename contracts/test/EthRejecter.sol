@@ -9,6 +9,8 @@ interface IChallenge {
 /// @notice TEST ONLY: a keeper contract that refuses ETH (until told to accept it), to show bond payments
 ///         cannot be blocked and that a credited bond can be withdrawn later.
 contract EthRejecter {
+    error EthRejecter__Refusing();
+
     bool public accepting;
 
     function setAccepting(bool a) external {
@@ -16,7 +18,7 @@ contract EthRejecter {
     }
 
     receive() external payable {
-        require(accepting, "EthRejecter: refusing ETH");
+        if (!accepting) revert EthRejecter__Refusing();
     }
 
     function challenge(IChallenge registry, address account) external payable {

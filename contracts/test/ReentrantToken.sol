@@ -70,8 +70,12 @@ contract ReentrantToken is ERC20 {
 
     function _call(address to, bytes memory data) private returns (bytes memory ret) {
         bool ok;
+        // The attack is a raw call back into the registry.
+        // solhint-disable-next-line avoid-low-level-calls
         (ok, ret) = to.call(data);
         if (!ok) {
+            // Bubbles the registry's revert data up unchanged.
+            // solhint-disable-next-line no-inline-assembly
             assembly {
                 revert(add(ret, 32), mload(ret))
             }

@@ -9,7 +9,7 @@ import {
   ZkMarginRegistry__factory,
   type OracleAdapter,
   type ZkMarginRegistry,
-} from "../../typechain-types";
+} from "../../core/contracts";
 import type { LogSource } from "../index/indexer";
 import type { LogLike } from "../index/types";
 

@@ -5,7 +5,7 @@
  * old or the new checkpoint, never a torn one.
  */
 import * as fs from "node:fs";
-import { atomicWrite } from "../../prover/store/files";
+import { atomicWrite } from "../../core/files";
 import * as path from "node:path";
 import { z } from "zod";
 import { KeeperError, KeeperErrorCode } from "../errors";

@@ -3,7 +3,8 @@
  * Logs the keeper does not need (deposits, fund, ownership, ...) decode to nothing.
  */
 import { getAddress } from "ethers";
-import { ZkMarginRegistry__factory } from "../../typechain-types";
+import { unpackPrices } from "../../core/encoding";
+import { ZkMarginRegistry__factory } from "../../core/contracts";
 import type { LogLike } from "./types";
 
 export type RegistryEvent =
@@ -29,13 +30,6 @@ export type RegistryEvent =
   | { readonly kind: "claimed"; readonly account: string }
   /** A protocol parameter or the pause changed: the keeper re-reads them. */
   | { readonly kind: "params"; readonly name: string };
-
-const MASK64 = (1n << 64n) - 1n;
-
-/** 4 x uint64 packed little-end first (PublicInputs.pack; same as prover/lib/actions.ts unpack). */
-export function unpackPrices(word: bigint): bigint[] {
-  return [0n, 1n, 2n, 3n].map((j) => (word >> (64n * j)) & MASK64);
-}
 
 export const registryInterface = ZkMarginRegistry__factory.createInterface();
 

@@ -5,9 +5,9 @@
  * bounded backoff; the next tick starts from the chain's state, so a lost connection loses nothing.
  */
 import { NonceManager, type Signer } from "ethers";
+import { unpackPrices } from "../../core/encoding";
 import type { Logger } from "pino";
 import { BPS, ModelError, ModelErrorCode, commitment } from "../model";
-import { unpack } from "../lib/actions";
 import type { TraderService } from "../service/trader";
 import { statusView } from "../service/status";
 import { type BumpOptions, sendWithBumps } from "./send";
@@ -135,7 +135,7 @@ export class Daemon {
   private async maybeRefresh(provenAt: bigint, provenPacked: bigint, prices: readonly bigint[]): Promise<boolean> {
     const reg = this.t.registry;
     const [timing, inc] = await Promise.all([reg.timing(), reg.incentives()]);
-    const proven = unpack(provenPacked);
+    const proven = unpackPrices(provenPacked);
     const threshold = (BigInt(inc.bandBps) * BigInt(this.o.refreshAtBandShareBps)) / BPS;
     const moved = prices.some((p, j) => (p > proven[j] ? p - proven[j] : proven[j] - p) * BPS > threshold * proven[j]);
     const block = await reg.runner!.provider!.getBlock("latest");

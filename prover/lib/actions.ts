@@ -4,7 +4,8 @@
  * proves. Nothing here sends a transaction; the caller persists the next state first, then sends.
  */
 import { randomBytes } from "node:crypto";
-import { OracleAdapter__factory, type ZkMarginRegistry } from "../../typechain-types";
+import { unpackPrices } from "../../core/encoding";
+import { OracleAdapter__factory, type ZkMarginRegistry } from "../../core/contracts";
 import {
   type AccountState,
   FIELD_MODULUS,
@@ -38,10 +39,6 @@ async function ratios(registry: ZkMarginRegistry): Promise<{ mm: bigint[]; im: b
 export async function marketPrices(registry: ZkMarginRegistry): Promise<bigint[]> {
   const oracle = OracleAdapter__factory.connect(await registry.oracle(), registry.runner);
   return (await oracle.marketPrices()).map(BigInt);
-}
-
-export function unpack(word: bigint): bigint[] {
-  return [0n, 1n, 2n, 3n].map((j) => (word >> (64n * j)) & ((1n << 64n) - 1n));
 }
 
 export interface PreparedUpdate {
@@ -107,7 +104,7 @@ export async function prepareResponse(
 ): Promise<ProofResult> {
   const ch = await registry.challengeOf(account);
   if (ch.deadline === 0n) throw new Error(`account ${account} has no open challenge`);
-  const prices = unpack(ch.marketPrices);
+  const prices = unpackPrices(ch.marketPrices);
   const value = await registry.pinnedValue(account);
   const { mm } = await ratios(registry);
   if (!meetsMargin(state.markets, { value, prices }, mm)) {
@@ -144,7 +141,7 @@ export async function prepareClaim(
 ): Promise<{ equity: bigint; proof: ProofResult }> {
   const liq = await registry.liquidationOf(account);
   if (liq.claimUntil === 0n) throw new Error(`account ${account} was not liquidated`);
-  const prices = unpack(liq.marketPrices);
+  const prices = unpackPrices(liq.marketPrices);
   const ctx = await chainContext(registry, account, liq.nonce);
   const { inputs, equity } = equityInputs(state, { value: liq.value, prices }, ctx);
   if (equity < 0n)

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as snarkjs from "snarkjs";
-import { type CircuitName, artifacts } from "../../scripts/lib/circuits";
+import { type CircuitName, artifacts } from "../../core/artifacts";
 import type { CircuitInputs } from "../model";
 
 interface WitnessCalculator {

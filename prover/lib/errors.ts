@@ -1,4 +1,4 @@
-import { CodedError } from "../model/errors";
+import { CodedError } from "../../core/errors";
 
 /** What the prover's callers (CLI, daemon) must tell apart. */
 export enum ProverErrorCode {

@@ -4,7 +4,7 @@
  * deployed bytecode, where snarkjs's exported verifier embeds them as PUSH constants.
  */
 import type { Provider } from "ethers";
-import type { ZkMarginRegistry } from "../../typechain-types";
+import type { ZkMarginRegistry } from "../../core/contracts";
 import type { ProverKeys, VerificationKey } from "./circuits";
 import { ProverError, ProverErrorCode } from "./errors";
 

@@ -3,8 +3,8 @@
  * test/circuits/bounds.test.ts checks that the two stay in step and that no sum reaches p.
  */
 
-/** BN254 scalar field modulus: every circuit value lives below it. */
-export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+/** BN254 scalar field modulus: every circuit value lives below it (core/encoding.ts). */
+export { FIELD_MODULUS } from "../../core/encoding";
 
 export const PRICE_BITS = 64;
 export const SIZE_BITS = 96;

@@ -1,18 +1,7 @@
-import { AbiCoder, keccak256 } from "ethers";
-import { FIELD_MODULUS } from "./constants";
 import { hashFields } from "./hash";
 
-/**
- * Context = keccak256(abi.encode(chainId, registry, account, id)) mod p, where id is the challenge id
- * (Solvency, Equity) or the account's state nonce (Update). The contracts compute the same value.
- */
-export function contextOf(chainId: bigint, registry: string, account: string, id: bigint): bigint {
-  const encoded = AbiCoder.defaultAbiCoder().encode(
-    ["uint256", "address", "address", "uint256"],
-    [chainId, registry, account, id],
-  );
-  return BigInt(keccak256(encoded)) % FIELD_MODULUS;
-}
+/** The proof context (core/encoding.ts), part of the model's API. */
+export { contextOf } from "../../core/encoding";
 
 /** Poseidon over a list of prices or ratios (the registry stores the ratios' hash when they are set). */
 export function listHash(values: readonly bigint[]): bigint {

@@ -1,3 +1,5 @@
+import { CodedError } from "../../core/errors";
+
 /** What callers of the model (prover CLI, daemon, tests) must tell apart. */
 export enum ModelErrorCode {
   OutOfRange = "OUT_OF_RANGE",
@@ -6,17 +8,6 @@ export enum ModelErrorCode {
   SideFlip = "SIDE_FLIP",
   MarginBreached = "MARGIN_BREACHED",
   NegativeEquity = "NEGATIVE_EQUITY",
-}
-
-/** An error with a code callers can tell apart (the enum of each module lists them). */
-export class CodedError<C extends string> extends Error {
-  constructor(
-    readonly code: C,
-    message: string,
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
 }
 
 export class ModelError extends CodedError<ModelErrorCode> {}

@@ -1,4 +1,5 @@
 /** The trader's private view: positions, equity, margin ratio and liquidation price per market. */
+import { unpackPrices } from "../../core/encoding";
 import {
   BPS,
   PRICE_DECIMALS,
@@ -10,7 +11,6 @@ import {
   marginRatioBps,
   marginRequirement,
 } from "../model";
-import { unpack } from "../lib/actions";
 import { STATUS, type TraderService } from "./trader";
 
 export const MARKET_NAMES = ["ETH", "BTC", "SOL", "ARB"];
@@ -47,7 +47,7 @@ export async function statusView(t: TraderService, currentPrices?: bigint[]): Pr
   const prices =
     acc.status === 1n
       ? (currentPrices ?? (await t.marketPrices()))
-      : unpack((await t.registry.liquidationOf(t.account)).marketPrices);
+      : unpackPrices((await t.registry.liquidationOf(t.account)).marketPrices);
   const value =
     acc.status === 1n ? await t.registry.collateralValue(t.account) : (await t.registry.liquidationOf(t.account)).value;
   const [mm] = await t.registry.ratios();

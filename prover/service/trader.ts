@@ -11,7 +11,7 @@ import {
   OracleAdapter__factory,
   type ZkMarginRegistry,
   ZkMarginRegistry__factory,
-} from "../../typechain-types";
+} from "../../core/contracts";
 import { type AccountState, type Trade, commitment, emptyState } from "../model";
 import { prepareClaim, prepareProve, prepareResponse, prepareUpdate } from "../lib/actions";
 import type { ProverKeys, SolidityProof } from "../lib/circuits";

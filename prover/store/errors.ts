@@ -1,4 +1,4 @@
-import { CodedError } from "../model/errors";
+import { CodedError } from "../../core/errors";
 
 /** What the CLI and daemon must tell apart when the private state cannot be used. */
 export enum StoreErrorCode {

@@ -1,15 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { type CircuitName, ROOT } from "../../core/artifacts";
 
-/** Repository root (scripts/lib/ -> ../..). */
-export const ROOT = path.resolve(__dirname, "..", "..");
-export const BUILD_DIR = path.join(ROOT, "build");
-export const VERIFIER_DIR = path.join(ROOT, "contracts", "verifiers");
-/** Where the development powers of tau are cached (made only when missing). */
-export const PTAU_DIR = process.env.ZKMARGIN_PTAU_DIR ?? path.join(BUILD_DIR, "ptau");
-/** 2^13 serves every default instance (largest: Update, ~4k constraints) with headroom. */
-export const PTAU_POWER = 13;
-export const DEV_PTAU = path.join(PTAU_DIR, `zkmargin_dev_pot${PTAU_POWER}_final.ptau`);
+/** The build-artifact paths live in core/ (the prover reads them too); the build's own settings are here. */
+export * from "../../core/artifacts";
 
 /**
  * Public beacons of the INSECURE development setup: anyone can recompute every key from them, so
@@ -18,9 +12,6 @@ export const DEV_PTAU = path.join(PTAU_DIR, `zkmargin_dev_pot${PTAU_POWER}_final
 export const DEV_PTAU_BEACON = "7a6b6d617267696e2d6465762d70746175000000000000000000000000000001";
 export const DEV_ZKEY_BEACON = "7a6b6d617267696e2d6465762d7a6b6579000000000000000000000000000002";
 export const BEACON_ITERATIONS_EXP = "10";
-
-export type CircuitName = "solvency" | "update" | "equity";
-export const CIRCUIT_NAMES: readonly CircuitName[] = ["solvency", "update", "equity"];
 
 export interface CircuitInstance {
   readonly file: string;
@@ -32,23 +23,4 @@ export interface CircuitInstance {
 export function instances(): Record<CircuitName, CircuitInstance> {
   const file = path.join(ROOT, "circuits", "circuits.json");
   return JSON.parse(fs.readFileSync(file, "utf8")) as Record<CircuitName, CircuitInstance>;
-}
-
-/** Paths of one circuit's build outputs. */
-export function artifacts(name: CircuitName, buildDir = BUILD_DIR) {
-  const dir = path.join(buildDir, "circuits", name);
-  return {
-    dir,
-    main: path.join(dir, "main.circom"),
-    r1cs: path.join(dir, "main.r1cs"),
-    sym: path.join(dir, "main.sym"),
-    wasm: path.join(dir, "main_js", "main.wasm"),
-    zkey: path.join(buildDir, "keys", `${name}.zkey`),
-    vkey: path.join(buildDir, "keys", `${name}.vkey.json`),
-  };
-}
-
-/** Solidity contract name of a circuit's exported verifier. */
-export function verifierName(name: CircuitName): string {
-  return `${name[0].toUpperCase()}${name.slice(1)}Verifier`;
 }

@@ -13,8 +13,8 @@ import {
   TestToken__factory,
   UpdateVerifier__factory,
   ZkMarginRegistry__factory,
-} from "../../typechain-types";
-import type { OracleAdapter, TestAggregator, TestToken, ZkMarginRegistry } from "../../typechain-types";
+} from "../../core/contracts";
+import type { OracleAdapter, TestAggregator, TestToken, ZkMarginRegistry } from "../../core/contracts";
 
 export const E8 = 10n ** 8n;
 export const E18 = 10n ** 18n;

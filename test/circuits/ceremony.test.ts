@@ -25,6 +25,7 @@ function ceremony(...args: string[]): Promise<Run> {
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     child.on("error", reject);
+    // eslint-disable-next-line no-control-regex -- strips the ANSI colour codes snarkjs prints
     child.on("close", (code) => resolve({ code, out: out.replace(/\x1b\[[0-9;]*m/g, "") }));
   });
 }

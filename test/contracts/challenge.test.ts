@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { Side, contextOf, solvencyInputs } from "../../prover/model";
-import { unpack } from "../../prover/lib/actions";
+import { unpackPrices } from "../../core/encoding";
 import type { SolidityProof } from "../../prover/lib/circuits";
 import {
   DEFAULTS,
@@ -62,7 +62,7 @@ describe("Registry: challenge, respond and prove", () => {
       const tx = sys.registry.connect(sys.keeper).challenge(alice.address, { value: sys.bond });
       await expect(tx).to.emit(sys.registry, "Challenged");
       const ch = await sys.registry.challengeOf(alice.address);
-      expect(unpack(ch.marketPrices)).to.deep.equal([3_151n * E8, ...DEFAULTS.marketPrices.slice(1)]);
+      expect(unpackPrices(ch.marketPrices)).to.deep.equal([3_151n * E8, ...DEFAULTS.marketPrices.slice(1)]);
       expect(ch.nonce).to.equal(2n);
       expect(ch.challenger).to.equal(sys.keeper.address);
       expect(ch.deadline).to.equal(BigInt(await time.latest()) + DEFAULTS.timing.responseWindow);
@@ -169,7 +169,7 @@ describe("Registry: challenge, respond and prove", () => {
       const ch = await sys.registry.challengeOf(alice.address);
       const value = await sys.registry.pinnedValue(alice.address);
       const [mm] = await sys.registry.ratios();
-      const prices = unpack(ch.marketPrices);
+      const prices = unpackPrices(ch.marketPrices);
       const k = await keys();
       const registry = await sys.registry.getAddress();
       for (const ctx of [

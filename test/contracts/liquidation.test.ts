@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { Side, equity as equityOf } from "../../prover/model";
-import { unpack } from "../../prover/lib/actions";
+import { unpackPrices } from "../../core/encoding";
 import {
   DEFAULTS,
   E18,
@@ -77,7 +77,7 @@ describe("Registry: liquidation, claims, batches and pauses", () => {
       expect((await sys.registry.accountOf(alice.address)).status).to.equal(2n);
       const liq = await sys.registry.liquidationOf(alice.address);
       expect(liq.value).to.equal(value);
-      expect(unpack(liq.marketPrices)[0]).to.equal(2_600n * E8);
+      expect(unpackPrices(liq.marketPrices)[0]).to.equal(2_600n * E8);
     });
 
     it("lets the challenger liquidate during its exclusive period, and caps the bounty", async () => {

@@ -1,8 +1,8 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { OracleAdapter__factory, TestAggregator__factory } from "../../typechain-types";
-import type { TestAggregator } from "../../typechain-types";
+import { OracleAdapter__factory, TestAggregator__factory } from "../../core/contracts";
+import type { TestAggregator } from "../../core/contracts";
 import { DEFAULTS, E8, deploySystem } from "../helpers/system";
 
 type Four<T> = [T, T, T, T];

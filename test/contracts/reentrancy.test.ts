@@ -2,13 +2,9 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { DEFAULTS, E18, E8, deployRegistry } from "../../scripts/lib/deploy";
-import {
-  OracleAdapter__factory,
-  ReentrantToken__factory,
-  TestAggregator__factory,
-  TestToken__factory,
-} from "../../typechain-types";
-import type { TestAggregator } from "../../typechain-types";
+import { OracleAdapter__factory, TestAggregator__factory, TestToken__factory } from "../../core/contracts";
+import { ReentrantToken__factory } from "../../core/contracts/typechain";
+import type { TestAggregator } from "../../core/contracts";
 
 const USDC = 0n; // settlement asset (TestToken, 6 decimals)
 const REENT = 1n; // the hostile ReentrantToken (18 decimals, haircut 80%)

@@ -4,9 +4,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
-import { ROOT } from "../../scripts/lib/circuits";
+import { ROOT } from "../../core/artifacts";
 import { E8 } from "../../scripts/lib/deploy";
-import { TestAggregator__factory, TestToken__factory, ZkMarginRegistry__factory } from "../../typechain-types";
+import { TestAggregator__factory, TestToken__factory, ZkMarginRegistry__factory } from "../../core/contracts";
 import { cliEnv, runCli } from "../helpers/cli";
 import { DEV_KEYS, type NodeProcess, increaseTime, rpc, startNode } from "../helpers/node";
 

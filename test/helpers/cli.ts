@@ -1,7 +1,7 @@
 /** Runs the trader CLI as a separate process (as a user would), with secrets in the environment. */
 import { spawn } from "node:child_process";
 import * as path from "node:path";
-import { ROOT } from "../../scripts/lib/circuits";
+import { ROOT } from "../../core/artifacts";
 
 export interface CliResult {
   code: number | null;

@@ -1,108 +1,11 @@
 /**
- * Starts a real `hardhat node` process on 127.0.0.1 (a free port) for end-to-end tests over JSON-RPC,
- * and deploys a local zkmargin system into it. Every test that uses it stops it in `after`.
+ * The local chain of the end-to-end tests (scripts/lib/node.ts: a real `hardhat node` process over
+ * JSON-RPC, deployed with a local zkmargin system), plus time travel. Every test that starts a node stops
+ * it in `after`.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import * as net from "node:net";
-import * as path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet } from "ethers";
-import { ROOT } from "../../scripts/lib/circuits";
-import { type LocalSystem, deployLocal } from "../../scripts/lib/deploy";
+import { rpc } from "../../scripts/lib/node";
 
-/** Hardhat's default dev accounts (mnemonic "test test ... junk"): public test keys, never real funds. */
-export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
-export const DEV_KEYS: string[] = Array.from(
-  { length: 10 },
-  (_, i) => HDNodeWallet.fromPhrase(DEV_MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).privateKey,
-);
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-export interface NodeProcess {
-  readonly url: string;
-  readonly port: number;
-  readonly proc: ChildProcess;
-  stop(): Promise<void>;
-  /** Kills the node and starts a new one on the same port (state is lost: for RPC-loss tests use pause/resume). */
-}
-
-/** Spawns `hardhat node` and resolves once it answers eth_chainId. */
-export async function startNode(port?: number): Promise<NodeProcess> {
-  const p = port ?? (await freePort());
-  const cli = path.join(ROOT, "node_modules", "hardhat", "internal", "cli", "cli.js");
-  const proc = spawn(process.execPath, [cli, "node", "--hostname", "127.0.0.1", "--port", String(p)], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, HARDHAT_NETWORK: undefined },
-  });
-  let log = "";
-  proc.stdout?.on("data", (d) => (log = (log + String(d)).slice(-4000)));
-  proc.stderr?.on("data", (d) => (log = (log + String(d)).slice(-4000)));
-  const url = `http://127.0.0.1:${p}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`hardhat node exited (${proc.exitCode}):\n${log}`);
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (res.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) {
-      proc.kill("SIGKILL");
-      throw new Error(`hardhat node did not start within 60 s:\n${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return {
-    url,
-    port: p,
-    proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once("exit", () => resolve());
-        proc.kill("SIGTERM");
-        setTimeout(() => proc.kill("SIGKILL"), 5_000).unref();
-      }),
-  };
-}
-
-/** A wallet for one of the dev accounts, with a nonce manager, on `url`. */
-export function devWallet(url: string, index: number): NonceManager {
-  const provider = new JsonRpcProvider(url, undefined, { staticNetwork: true, pollingInterval: 200 });
-  return new NonceManager(new Wallet(DEV_KEYS[index], provider));
-}
-
-/** Deploys a local system into the node with dev account 0 as owner. */
-export async function deployToNode(url: string): Promise<LocalSystem> {
-  return deployLocal(devWallet(url, 0));
-}
-
-/** JSON-RPC helpers of a Hardhat node (time travel, mining). */
-export async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
+export * from "../../scripts/lib/node";
 
 export async function increaseTime(url: string, seconds: number): Promise<void> {
   await rpc(url, "evm_increaseTime", [seconds]);

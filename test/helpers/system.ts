@@ -10,7 +10,7 @@ import { type AccountState, type Trade, emptyState } from "../../prover/model";
 import { prepareClaim, prepareProve, prepareResponse, prepareUpdate } from "../../prover/lib/actions";
 import { type ProverKeys, type SolidityProof, loadKeys } from "../../prover/lib/circuits";
 import { DEFAULTS, E18, E8, type LocalSystem, deployLocal } from "../../scripts/lib/deploy";
-import type { ZkMarginRegistry } from "../../typechain-types";
+import type { ZkMarginRegistry } from "../../core/contracts";
 
 export { DEFAULTS, E18, E8, time };
 export const USDC = 0n; // settlement asset, 6 decimals, haircut 100%

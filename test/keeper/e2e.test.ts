@@ -29,7 +29,6 @@ import {
 } from "./helpers";
 
 const K1 = new Wallet(DEV_KEYS[1]).address;
-const K2 = new Wallet(DEV_KEYS[2]).address;
 
 async function challenges(sys: LocalSystem, account?: string) {
   return sys.registry.queryFilter(sys.registry.filters.Challenged(account));

@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { NonceManager } from "ethers";
-import { ROOT } from "../../scripts/lib/circuits";
+import { ROOT } from "../../core/artifacts";
 import { DEFAULTS, E8, type LocalSystem, deployLocal } from "../../scripts/lib/deploy";
-import { TestToken__factory, ZkMarginRegistry__factory, type ZkMarginRegistry } from "../../typechain-types";
+import { TestToken__factory, ZkMarginRegistry__factory, type ZkMarginRegistry } from "../../core/contracts";
 import { DEV_KEYS, devWallet, increaseTime, rpc } from "../helpers/node";
 
 export { DEV_KEYS, E8 };

@@ -7,20 +7,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
 import pino from "pino";
+import { packPrices } from "../../core/encoding";
 import type { ChainReader, Head, ProtocolParams } from "../../keeper/chain/reader";
 import { loadConfig } from "../../keeper/config";
 import { KeeperErrorCode } from "../../keeper/errors";
 import { loadCheckpoint, saveCheckpoint } from "../../keeper/index/checkpoint";
-import { decodeArgs, decodeLog, registryInterface, unpackPrices } from "../../keeper/index/events";
+import { decodeArgs, decodeLog, registryInterface } from "../../keeper/index/events";
 import { Indexer } from "../../keeper/index/indexer";
 import type { LogLike } from "../../keeper/index/types";
 import { Keeper } from "../../keeper/keeper";
-import { unpack } from "../../prover/lib/actions";
 import { tmpDir, writeConfig } from "./helpers";
 
 const E8 = 10n ** 8n;
 const PRICES = [3_000n * E8, 60_000n * E8, 150n * E8, 80n * 10n ** 6n];
-const pack = (p: readonly bigint[]) => p.reduce((w, x, j) => w | (x << (64n * BigInt(j))), 0n);
 const addr = (i: number) => `0x${(0x1000 + i).toString(16).padStart(40, "0")}`;
 const KEEPER = addr(999);
 const silent = pino({ level: "silent" });
@@ -31,7 +30,7 @@ function log(block: number, name: string, values: unknown[]): LogLike {
 }
 const opened = (b: number, a: string, at: bigint, prices = PRICES) => [
   log(b, "AccountOpened", [a, 1n]),
-  log(b, "Proven", [a, 0n, pack(prices), at]),
+  log(b, "Proven", [a, 0n, packPrices(prices), at]),
 ];
 
 /** An in-memory chain: blocks of logs (replaceable, for reorgs), recording every getLogs range. */
@@ -91,22 +90,16 @@ class MemoryChain implements ChainReader {
 }
 
 describe("keeper index", () => {
-  it("unpacks prices like the prover and the contract", () => {
-    const w = pack(PRICES);
-    expect(unpackPrices(w)).to.deep.equal(unpack(w));
-    expect(unpackPrices(w)).to.deep.equal(PRICES);
-  });
-
   it("decodes every event it uses exactly like ethers' Interface.parseLog", () => {
     const a = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
     const b = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
     const big = (1n << 255n) + 12345n;
     const cases: [string, unknown[]][] = [
       ["AccountOpened", [a, big]],
-      ["Proven", [a, (1n << 64n) - 1n, pack(PRICES), 1_700_000_000n]],
+      ["Proven", [a, (1n << 64n) - 1n, packPrices(PRICES), 1_700_000_000n]],
       ["Updated", [a, 3n, big, -(10n ** 20n), 1n, 2n]],
       ["Updated", [a, 3n, 1n, 10n ** 20n, 0n, 0n]],
-      ["Challenged", [a, 4n, b, 123n, pack(PRICES), big]],
+      ["Challenged", [a, 4n, b, 123n, packPrices(PRICES), big]],
       ["Responded", [a, 4n, b]],
       ["Liquidated", [a, 4n, b, 5n, 6n]],
       ["Claimed", [a, 1n, 2n, 3n]],
@@ -132,7 +125,7 @@ describe("keeper index", () => {
     chain.add([
       ...opened(1, a, 100n),
       log(2, "Deposited", [a, 0n, 5n]),
-      log(3, "Challenged", [a, 1n, KEEPER, 400n, pack(moved), 7n]),
+      log(3, "Challenged", [a, 1n, KEEPER, 400n, packPrices(moved), 7n]),
     ]);
     const idx = new Indexer(chain, { startBlock: 0, confirmations: 0, chunk: 100 });
     await idx.sync(await chain.head());
@@ -143,13 +136,13 @@ describe("keeper index", () => {
       provenPrices: PRICES,
       challenge: { nonce: 1n, challenger: KEEPER, deadline: 400n, prices: moved },
     });
-    chain.add([log(4, "Responded", [a, 1n, a]), log(4, "Proven", [a, 1n, pack(moved), 350n])]);
+    chain.add([log(4, "Responded", [a, 1n, a]), log(4, "Proven", [a, 1n, packPrices(moved), 350n])]);
     await idx.sync(await chain.head());
     expect(idx.view().get(a)).to.deep.equal({ status: "active", nonce: 1n, provenAt: 350n, provenPrices: moved });
     chain.add([
       log(5, "Updated", [a, 2n, 9n, 0n, 0n, 0n]),
-      log(5, "Proven", [a, 2n, pack(moved), 360n]),
-      log(6, "Challenged", [a, 3n, KEEPER, 900n, pack(PRICES), 8n]),
+      log(5, "Proven", [a, 2n, packPrices(moved), 360n]),
+      log(6, "Challenged", [a, 3n, KEEPER, 900n, packPrices(PRICES), 8n]),
     ]);
     chain.add([log(7, "Liquidated", [a, 3n, KEEPER, 10n, 1n])]);
     await idx.sync(await chain.head());
@@ -164,7 +157,7 @@ describe("keeper index", () => {
   it("catches up in chunks and ends with the same index as a single pass", async () => {
     const chain = new MemoryChain();
     for (let i = 0; i < 60; i++) chain.add(opened(i + 1, addr(i), BigInt(i)));
-    chain.add([log(61, "Challenged", [addr(5), 1n, KEEPER, 1n, pack(PRICES), 1n])]);
+    chain.add([log(61, "Challenged", [addr(5), 1n, KEEPER, 1n, packPrices(PRICES), 1n])]);
     const chunked = new Indexer(chain, { startBlock: 0, confirmations: 3, chunk: 7 });
     await chunked.sync(await chain.head());
     expect(chain.ranges.every(([f, t]) => t - f + 1 <= 7)).to.equal(true);
@@ -179,7 +172,7 @@ describe("keeper index", () => {
   it("keeps unconfirmed blocks in an overlay that a reorg replaces, and asks nothing for an unchanged head", async () => {
     const chain = new MemoryChain();
     chain.add([...opened(1, addr(1), 10n), ...opened(2, addr(2), 10n)]);
-    chain.add([log(9, "Challenged", [addr(1), 1n, KEEPER, 500n, pack(PRICES), 1n])]); // head 9, unconfirmed
+    chain.add([log(9, "Challenged", [addr(1), 1n, KEEPER, 500n, packPrices(PRICES), 1n])]); // head 9, unconfirmed
     const idx = new Indexer(chain, { startBlock: 0, confirmations: 3, chunk: 100 });
     await idx.sync(await chain.head());
     expect(idx.finalizedBlock).to.equal(6);
@@ -191,7 +184,7 @@ describe("keeper index", () => {
     expect(chain.ranges.length).to.equal(before); // same head: no eth_getLogs
 
     // Reorg of block 9: the challenge is gone, another account is challenged instead.
-    chain.blocks.set(9, [log(9, "Challenged", [addr(2), 1n, KEEPER, 600n, pack(PRICES), 2n])]);
+    chain.blocks.set(9, [log(9, "Challenged", [addr(2), 1n, KEEPER, 600n, packPrices(PRICES), 2n])]);
     chain.hashes.set(9, `0x${"ab".repeat(32)}`);
     await idx.sync(await chain.head());
     expect(idx.view().get(addr(1))?.challenge).to.equal(undefined);
@@ -202,7 +195,7 @@ describe("keeper index", () => {
     const dir = tmpDir("index");
     const chain = new MemoryChain();
     for (let i = 0; i < 10; i++) chain.add(opened(i + 1, addr(i), 5n));
-    chain.add([log(12, "Challenged", [addr(3), 1n, KEEPER, 77n, pack(PRICES), 1n])]);
+    chain.add([log(12, "Challenged", [addr(3), 1n, KEEPER, 77n, packPrices(PRICES), 1n])]);
     chain.add([log(20, "Deposited", [addr(3), 0n, 1n])]);
     const file = path.join(dir, "cp.json");
     const cfg = loadConfig({

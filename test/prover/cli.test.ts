@@ -5,7 +5,7 @@ import { expect } from "chai";
 import { type NonceManager, Wallet } from "ethers";
 import { type AccountState, Side, commitment, emptyState } from "../../prover/model";
 import { StateStore } from "../../prover/store/stateStore";
-import { BUILD_DIR, CIRCUIT_NAMES } from "../../scripts/lib/circuits";
+import { BUILD_DIR, CIRCUIT_NAMES } from "../../core/artifacts";
 import { DEFAULTS, E18, E8, type LocalSystem } from "../../scripts/lib/deploy";
 import { type CliResult, cliEnv, runCli } from "../helpers/cli";
 import {

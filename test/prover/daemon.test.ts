@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { ROOT } from "../../scripts/lib/circuits";
+import { ROOT } from "../../core/artifacts";
 import { E8, type LocalSystem } from "../../scripts/lib/deploy";
 import { cliEnv, runCli } from "../helpers/cli";
 import { DEV_KEYS, type NodeProcess, deployToNode, devWallet, freePort, startNode } from "../helpers/node";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { sendWithBumps } from "../../prover/daemon/send";
-import { TestToken__factory } from "../../typechain-types";
+import { TestToken__factory } from "../../core/contracts";
 import { DEV_KEYS, type NodeProcess, rpc, startNode } from "../helpers/node";
 
 describe("Daemon transactions: replacement with bumped fees while not mined (real node)", function () {

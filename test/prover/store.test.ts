@@ -8,11 +8,11 @@ import { type KdfParams, open as openEnvelope, seal } from "../../prover/store/e
 import { StoreError, StoreErrorCode } from "../../prover/store/errors";
 import { FileLock, atomicWrite } from "../../prover/store/files";
 import { type Identity, StateStore } from "../../prover/store/stateStore";
-import { ROOT } from "../../scripts/lib/circuits";
+import { ROOT } from "../../core/artifacts";
 import { ACCOUNT, CHAIN_ID, P, REGISTRY, UNIT, state } from "../helpers/fixtures";
 import type { WriterOptions, WriterReport } from "./fixtures/storeWriter";
 
-// The real module object: prover/store/files.ts reads fs.* through live bindings, so replacing a function
+// The real module object: core/files.ts reads fs.* through live bindings, so replacing a function
 // here injects a fault into its next call (restored in afterEach).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const realFs = require("node:fs") as Record<string, unknown>;
@@ -328,7 +328,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       expect(StateStore.open(file, PASS, KDF).committed).to.deep.equal(S1);
     });
 
-    // BUG (prover/store/files.ts:8-24, atomicWrite): when writeSync/fsyncSync/renameSync throws, the temp
+    // BUG (core/files.ts, atomicWrite): when writeSync/fsyncSync/renameSync throws, the temp
     // file `.state.json.<pid>.<ms>.tmp` (a partial or complete encrypted envelope) is never removed, so every
     // failed write (e.g. a full disk) leaves one more file next to the state. Fix: on error, rmSync(tmp,
     // {force: true}) before rethrowing.
@@ -396,7 +396,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       expect(fs.readFileSync(lock, "utf8")).to.equal("");
     });
 
-    // BUG (prover/store/files.ts:52-62, FileLock.acquire): stale-lock takeover is check-then-remove on a
+    // BUG (core/files.ts, FileLock.acquire): stale-lock takeover is check-then-remove on a
     // path. Two processes that both read the same stale lock each rmSync() it; if the second removes it
     // after the first has already created its own lock, it deletes the LIVE lock and creates another: both
     // believe they hold the lock (then both write the state: lost updates). Reproduced deterministically

@@ -1,0 +1,37 @@
+/**
+ * Where the build puts its outputs (`npm run build`: circuits, keys, the development powers of tau) and
+ * where the exported verifiers go. The prover and keeper read keys from here; scripts/ writes them.
+ */
+import * as path from "node:path";
+
+/** Repository root (core/ -> ..). */
+export const ROOT = path.resolve(__dirname, "..");
+export const BUILD_DIR = path.join(ROOT, "build");
+export const VERIFIER_DIR = path.join(ROOT, "contracts", "verifiers");
+/** Where the development powers of tau are cached (made only when missing). */
+export const PTAU_DIR = process.env.ZKMARGIN_PTAU_DIR ?? path.join(BUILD_DIR, "ptau");
+/** 2^13 serves every default instance (largest: Update, ~4k constraints) with headroom. */
+export const PTAU_POWER = 13;
+export const DEV_PTAU = path.join(PTAU_DIR, `zkmargin_dev_pot${PTAU_POWER}_final.ptau`);
+
+export type CircuitName = "solvency" | "update" | "equity";
+export const CIRCUIT_NAMES: readonly CircuitName[] = ["solvency", "update", "equity"];
+
+/** Paths of one circuit's build outputs. */
+export function artifacts(name: CircuitName, buildDir = BUILD_DIR) {
+  const dir = path.join(buildDir, "circuits", name);
+  return {
+    dir,
+    main: path.join(dir, "main.circom"),
+    r1cs: path.join(dir, "main.r1cs"),
+    sym: path.join(dir, "main.sym"),
+    wasm: path.join(dir, "main_js", "main.wasm"),
+    zkey: path.join(buildDir, "keys", `${name}.zkey`),
+    vkey: path.join(buildDir, "keys", `${name}.vkey.json`),
+  };
+}
+
+/** Solidity contract name of a circuit's exported verifier. */
+export function verifierName(name: CircuitName): string {
+  return `${name[0].toUpperCase()}${name.slice(1)}Verifier`;
+}
