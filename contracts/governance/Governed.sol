@@ -20,6 +20,9 @@ abstract contract Governed is Ownable2Step {
     /// @notice Longest pause the guardian can impose; it ends by itself.
     uint64 public constant MAX_PAUSE = 3 days;
 
+    /// @notice The deployer may set the first guardian once (constructor parameters need no delay).
+    address private immutable _deployer = msg.sender;
+
     address public guardian;
     /// @notice Paused until this time (0 or a past time: not paused).
     uint64 public pausedUntil;
@@ -54,6 +57,13 @@ abstract contract Governed is Ownable2Step {
 
     /// @notice Sets the guardian (governance).
     function setGuardian(address g) external onlyGovernance {
+        guardian = g;
+        emit GuardianSet(g);
+    }
+
+    /// @notice Sets the first guardian: the deployer, once, before any guardian is set.
+    function initGuardian(address g) external {
+        if (msg.sender != _deployer || guardian != address(0)) revert Governed__NotGuardian(msg.sender);
         guardian = g;
         emit GuardianSet(g);
     }
