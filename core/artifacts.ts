@@ -10,12 +10,12 @@ export const BUILD_DIR = path.join(ROOT, "build");
 export const VERIFIER_DIR = path.join(ROOT, "contracts", "verifiers");
 /** Where the development powers of tau are cached (made only when missing). */
 export const PTAU_DIR = process.env.ZKMARGIN_PTAU_DIR ?? path.join(BUILD_DIR, "ptau");
-/** 2^13 serves every default instance (largest: Update, ~4k constraints) with headroom. */
+/** 2^13 serves every default instance (largest: Deleverage, 5,645 constraints). */
 export const PTAU_POWER = 13;
 export const DEV_PTAU = path.join(PTAU_DIR, `zkmargin_dev_pot${PTAU_POWER}_final.ptau`);
 
-export type CircuitName = "solvency" | "update" | "equity";
-export const CIRCUIT_NAMES: readonly CircuitName[] = ["solvency", "update", "equity"];
+export type CircuitName = "certificate" | "update" | "deleverage" | "equity";
+export const CIRCUIT_NAMES: readonly CircuitName[] = ["certificate", "update", "deleverage", "equity"];
 
 /** Paths of one circuit's build outputs. */
 export function artifacts(name: CircuitName, buildDir = BUILD_DIR) {

@@ -8,14 +8,29 @@ import { AbiCoder, keccak256 } from "ethers";
 /** BN254 scalar field modulus: every circuit value lives below it. */
 export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
+/** The entry point a proof is made for (docs/protocol-v2.md section 4): part of its context. */
+export enum Domain {
+  /** Update, keyed by the account nonce. */
+  Update = 1,
+  /** Certificate submitted by prove(), keyed by the account nonce. */
+  Prove = 2,
+  /** Certificate submitted by respond(), keyed by the challenge nonce. */
+  Respond = 3,
+  /** Deleverage submitted by respondDeleverage(), keyed by the challenge nonce. */
+  Deleverage = 4,
+  /** Equity submitted by claim(), keyed by the liquidation nonce. */
+  Claim = 5,
+}
+
 /**
- * Context = keccak256(abi.encode(chainId, registry, account, id)) mod p, where id is the challenge id
- * (Solvency, Equity) or the account's state nonce (Update). The contracts compute the same value.
+ * ctx = keccak256(abi.encode(uint256 domain, uint256 chainId, address registry, address account,
+ * uint256 nonce)) mod p. The domain keeps a proof made for one entry point from verifying at another
+ * (a Certificate made for prove() does not answer a challenge). The contracts compute the same value.
  */
-export function contextOf(chainId: bigint, registry: string, account: string, id: bigint): bigint {
+export function contextOf(domain: Domain, chainId: bigint, registry: string, account: string, nonce: bigint): bigint {
   const encoded = AbiCoder.defaultAbiCoder().encode(
-    ["uint256", "address", "address", "uint256"],
-    [chainId, registry, account, id],
+    ["uint256", "uint256", "address", "address", "uint256"],
+    [BigInt(domain), chainId, registry, account, nonce],
   );
   return BigInt(keccak256(encoded)) % FIELD_MODULUS;
 }

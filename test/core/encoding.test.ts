@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { FIELD_MODULUS, PACKED_PRICES, contextOf, packPrices, unpackPrices } from "../../core/encoding";
+import { AbiCoder, keccak256 } from "ethers";
+import { Domain, FIELD_MODULUS, PACKED_PRICES, contextOf, packPrices, unpackPrices } from "../../core/encoding";
 
 const E8 = 10n ** 8n;
 const PRICES = [3_000n * E8, 60_000n * E8, 150n * E8, 80n * 10n ** 6n];
@@ -25,14 +26,30 @@ describe("core encoding", () => {
     expect(() => packPrices([1n, 2n, 3n, 4n, 5n])).to.throw(RangeError, /at most 4/);
   });
 
-  it("reduces the context below the field and binds every field of it", () => {
+  it("reduces the context below the field and binds every field of it, the domain included", () => {
     const registry = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
     const account = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-    const c = contextOf(31337n, registry, account, 1n);
+    const c = contextOf(Domain.Prove, 31337n, registry, account, 1n);
     expect(c < FIELD_MODULUS).to.equal(true);
-    expect(contextOf(31337n, registry, account, 1n)).to.equal(c);
-    expect(contextOf(1n, registry, account, 1n)).to.not.equal(c);
-    expect(contextOf(31337n, account, registry, 1n)).to.not.equal(c);
-    expect(contextOf(31337n, registry, account, 2n)).to.not.equal(c);
+    expect(contextOf(Domain.Prove, 31337n, registry, account, 1n)).to.equal(c);
+    expect(contextOf(Domain.Respond, 31337n, registry, account, 1n)).to.not.equal(c);
+    expect(contextOf(Domain.Prove, 1n, registry, account, 1n)).to.not.equal(c);
+    expect(contextOf(Domain.Prove, 31337n, account, registry, 1n)).to.not.equal(c);
+    expect(contextOf(Domain.Prove, 31337n, registry, account, 2n)).to.not.equal(c);
+  });
+
+  it("encodes uint256 domain, uint256 chainId, address registry, address account, uint256 nonce", () => {
+    const registry = "0x00000000000000000000000000000000000000a1";
+    const account = "0x00000000000000000000000000000000000000b2";
+    const encoded = AbiCoder.defaultAbiCoder().encode(
+      ["uint256", "uint256", "address", "address", "uint256"],
+      [4n, 31337n, registry, account, 7n],
+    );
+    expect(contextOf(Domain.Deleverage, 31337n, registry, account, 7n)).to.equal(
+      BigInt(keccak256(encoded)) % FIELD_MODULUS,
+    );
+    expect([Domain.Update, Domain.Prove, Domain.Respond, Domain.Deleverage, Domain.Claim]).to.deep.equal([
+      1, 2, 3, 4, 5,
+    ]);
   });
 });
