@@ -6,6 +6,7 @@
  * The keys are INSECURE: every secret of the setup is derived from public beacons. Production keys
  * come from a ceremony (scripts/ceremony.ts, README "Production keys").
  */
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -24,7 +25,7 @@ import {
   artifacts,
   instances,
 } from "./lib/circuits";
-import { circom, snarkjs, snarkjsWithProgress, step } from "./lib/run";
+import { snarkjs, snarkjsWithProgress, step } from "./lib/run";
 import { exportVerifier } from "./lib/verifier";
 
 function sha256(...parts: (string | Buffer)[]): string {
@@ -47,6 +48,25 @@ function upToDate(stampFile: string, key: string, outputs: string[]): boolean {
   return (
     fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === key && outputs.every((o) => fs.existsSync(o))
   );
+}
+
+/**
+ * circom2 runs in a WASI sandbox that opens paths relative to its working directory and does not follow
+ * a symlink out of it; node_modules may be such a link (a git worktree sharing another checkout's), so
+ * circom runs from the nearest folder holding both the sources and the real node_modules.
+ */
+function compileCircom(main: string, outDir: string): void {
+  const modules = fs.realpathSync(path.join(ROOT, "node_modules"));
+  let cwd = ROOT;
+  while (path.relative(cwd, modules).startsWith("..")) cwd = path.dirname(cwd);
+  const rel = (p: string) => path.relative(cwd, p) || ".";
+  const args = [rel(main), "--O2", "--r1cs", "--wasm", "--sym", "-o", rel(outDir), "-l", rel(modules)];
+  const res = spawnSync(process.execPath, [path.join(modules, "circom2", "cli.js"), ...args], {
+    cwd,
+    encoding: "utf8",
+  });
+  if (res.status !== 0)
+    throw new Error(`circom2 ${args.join(" ")} failed (exit ${res.status})\n${res.stdout}${res.stderr}`);
 }
 
 function compileCircuits(): void {
@@ -74,7 +94,7 @@ function compileCircuits(): void {
     fs.rmSync(a.dir, { recursive: true, force: true });
     fs.mkdirSync(a.dir, { recursive: true });
     fs.writeFileSync(a.main, main);
-    circom([a.main, "--O2", "--r1cs", "--wasm", "--sym", "-o", a.dir, "-l", "node_modules"], { quiet: true });
+    compileCircom(a.main, a.dir);
     fs.writeFileSync(stamp, key);
   }
 }
