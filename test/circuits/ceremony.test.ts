@@ -155,7 +155,7 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
     });
 
     it("unknown circuit", async () => {
-      const expected = /unknown circuit "margin" \(expected one of: solvency, update, equity\)/;
+      const expected = /unknown circuit "margin" \(expected one of: certificate, update, deleverage, equity\)/;
       await rejects(expected, "start", "--ptau", DEV_PTAU, "--circuit", "margin", "--out", file("s"));
       await rejects(expected, "verify", "--ptau", DEV_PTAU, "--circuit", "margin", "--zkey", some);
     });

@@ -1,158 +1,323 @@
+/**
+ * Property tests of the v2 circuits against the reference model (MACI-style fuzzing), sized so the
+ * whole test/circuits directory stays within a few minutes on 2 cores.
+ */
 import { expect } from "chai";
 import fc from "fast-check";
 import {
   type AccountState,
-  MAX_PRICE,
+  BPS,
+  Domain,
+  type MarketPosition,
   Side,
   type Trade,
+  applyDeleverage,
   applyTrade,
+  boxMargin,
+  certificateInputs,
+  deleverageInputs,
+  emptyState,
   equity,
   equityInputs,
-  meetsMargin,
-  solvencyInputs,
+  marginRatios,
+  maxBoxBps,
+  planDeleverage,
   updateInputs,
 } from "../../prover/model";
 import { CircuitTester } from "../helpers/circuit";
-import { M, boundaryValue, ctx } from "../helpers/fixtures";
+import { IM, MM, PRICES, QUOTE, UNIT, ctx } from "./fixtures";
+
+const salt = fc.bigInt({ min: 1n, max: (1n << 250n) - 1n });
+const ratio = fc.bigInt({ min: 0n, max: 3_000n });
+const box = fc.bigInt({ min: 0n, max: 2_000n });
+const cash = fc.bigInt({ min: -(10n ** 23n), max: 10n ** 23n });
+const value = fc.bigInt({ min: 0n, max: 10n ** 24n });
+
+/** A position of up to 1,000 units entered within +-40% of `price`. */
+const position = (price: bigint): fc.Arbitrary<MarketPosition> =>
+  fc
+    .record({
+      units: fc.bigInt({ min: 0n, max: 1_000n * UNIT }),
+      side: fc.constantFrom(Side.Long, Side.Short),
+      entry: fc.bigInt({ min: 6_000n, max: 14_000n }),
+    })
+    .map(({ units, side, entry }) =>
+      units === 0n
+        ? { size: 0n, side: Side.Long, cost: 0n }
+        : { size: units, side, cost: (units * price * entry) / BPS },
+    );
+
+const prices = (base: readonly bigint[]) =>
+  fc.tuple(...base.map((p) => fc.bigInt({ min: (p * 7n) / 10n, max: (p * 13n) / 10n })));
+
+const accountState = (base: readonly bigint[]): fc.Arbitrary<AccountState> =>
+  fc
+    .record({ salt, cash, markets: fc.tuple(...base.map((p) => position(p))) })
+    .map((s) => ({ ...s, markets: [...s.markets] }));
 
 /**
- * Property tests against the reference model (the oracle): the circuit accepts exactly when the model
- * says so. Values are drawn near the margin boundary so both outcomes are common.
+ * Independent of boxSides: BPS G x (equity - requirement) at prices P_j g_j / G, G = 4 BPS, collateral at
+ * V (BPS - d) / BPS.
  */
-// mostly realistic magnitudes (so V stays below 2^128), sometimes the extremes of each bit width
-const size = fc.oneof(
-  { arbitrary: fc.constant(0n), weight: 1 },
-  { arbitrary: fc.bigInt({ min: 1n, max: 1n << 40n }), weight: 5 },
-  { arbitrary: fc.bigInt({ min: 1n, max: (1n << 96n) - 1n }), weight: 1 },
-);
-const price = fc.oneof(
-  { arbitrary: fc.bigInt({ min: 1n, max: 1n << 40n }), weight: 5 },
-  { arbitrary: fc.bigInt({ min: 1n, max: MAX_PRICE }), weight: 1 },
-);
-const ratio = fc.bigInt({ min: 0n, max: 10_000n });
-const market = fc.record({
-  size,
-  side: fc.constantFrom(Side.Long, Side.Short),
-  entry: price,
-});
-const account = fc
-  .tuple(fc.array(market, { minLength: M, maxLength: M }), fc.bigInt({ min: 0n, max: 1n << 250n }))
-  .map(([ms, salt]): AccountState => ({
-    salt,
-    markets: ms.map((m) => ({ size: m.size, side: m.side, cost: clampCost(m.size * m.entry) })),
-  }));
-const prices = fc.array(price, { minLength: M, maxLength: M });
-const ratios = fc.array(ratio, { minLength: M, maxLength: M });
-/** Offsets around the boundary value: exactly at it, just below, just above, and far. */
-const offset = fc.oneof(
-  { arbitrary: fc.constantFrom(-2n, -1n, 0n, 1n, 2n), weight: 4 },
-  { arbitrary: fc.bigInt({ min: -(1n << 60n), max: 1n << 60n }), weight: 1 },
-);
-
-function clampCost(x: bigint): bigint {
-  const max = (1n << 156n) - 1n;
-  return x > max ? max : x;
-}
-function valueNear(s: AccountState, p: readonly bigint[], r: readonly bigint[], off: bigint): bigint | undefined {
-  const v = boundaryValue(s, p, r) + off;
-  return v < 0n || v >= 1n << 128n ? undefined : v;
+function slackAt(
+  s: AccountState,
+  v: bigint,
+  p: readonly bigint[],
+  d: bigint,
+  r: readonly bigint[],
+  g: readonly bigint[],
+) {
+  const G = 4n * BPS;
+  let e = v * (BPS - d) * G + G * BPS * s.cash;
+  s.markets.forEach((m, j) => {
+    const moved = m.size * p[j] * g[j];
+    e += m.side === Side.Long ? BPS * moved - G * BPS * m.cost : G * BPS * m.cost - BPS * moved;
+    e -= r[j] * moved;
+  });
+  return e;
 }
 
-describe("Property tests: circuits agree with the reference model", function () {
-  let solvency: CircuitTester;
-  let update: CircuitTester;
-  let equityC: CircuitTester;
-  before(async () => {
-    [solvency, update, equityC] = await Promise.all([
-      CircuitTester.load("solvency"),
-      CircuitTester.load("update"),
-      CircuitTester.load("equity"),
-    ]);
+describe("Property tests against the reference model (with cash)", function () {
+  this.timeout(180_000);
+
+  describe("model, M = 2: box solvency = solvency at the worst corner", () => {
+    it("boxMargin equals the brute force over all corners and a 5 x 5 grid of the box", () => {
+      fc.assert(
+        fc.property(
+          accountState(PRICES.slice(0, 2)),
+          value,
+          prices(PRICES.slice(0, 2)),
+          box,
+          fc.tuple(ratio, ratio),
+          (s, v, p, d, r) => {
+            const steps = [0n, 1n, 2n, 3n, 4n].map((k) => 4n * (BPS - d) + 2n * d * k);
+            let gridMin: bigint | undefined;
+            let cornerMin: bigint | undefined;
+            for (const g0 of steps)
+              for (const g1 of steps) {
+                const x = slackAt(s, v, p, d, r, [g0, g1]);
+                if (gridMin === undefined || x < gridMin) gridMin = x;
+                const corner = (g0 === steps[0] || g0 === steps[4]) && (g1 === steps[0] || g1 === steps[4]);
+                if (corner && (cornerMin === undefined || x < cornerMin)) cornerMin = x;
+              }
+            const model = boxMargin(s, v, p, d, r);
+            expect(model).to.equal(cornerMin! >= 0n);
+            expect(model).to.equal(gridMin! >= 0n);
+            expect(gridMin).to.equal(cornerMin);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it("maxBoxBps: the box passes at d and fails at d + 1", () => {
+      fc.assert(
+        fc.property(
+          accountState(PRICES.slice(0, 2)),
+          value,
+          prices(PRICES.slice(0, 2)),
+          fc.tuple(ratio, ratio),
+          (s, v, p, r) => {
+            const d = maxBoxBps(s, v, p, r);
+            if (d === undefined) {
+              expect(boxMargin(s, v, p, 0n, r)).to.equal(false);
+            } else {
+              expect(boxMargin(s, v, p, d, r)).to.equal(true);
+              if (d < BPS) expect(boxMargin(s, v, p, d + 1n, r)).to.equal(false);
+            }
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
+    it("planDeleverage on one market is the smallest passing reduction (brute force)", () => {
+      const pm = [1_000n];
+      fc.assert(
+        fc.property(
+          fc.bigInt({ min: 1n, max: 300n }),
+          fc.constantFrom(Side.Long, Side.Short),
+          fc.bigInt({ min: 5_000n, max: 15_000n }),
+          fc.bigInt({ min: 0n, max: 200n }),
+          fc.bigInt({ min: 0n, max: 100n }),
+          (q, side, entry, v, feeBps) => {
+            const p = [3000_00000000n];
+            const s: AccountState = {
+              salt: 1n,
+              cash: 0n,
+              markets: [{ size: q, side, cost: (q * p[0] * entry) / BPS }],
+            };
+            const plan = planDeleverage(s, v * 10n ** 10n, { prices: p, pm, d: 0n, feeBps });
+            const passes = (dq: bigint) => {
+              const r = applyDeleverage(s, [dq], p, feeBps, 1n);
+              const after = v * 10n ** 10n - r.fee;
+              return after >= 0n && boxMargin(r.next, after, p, 0n, pm);
+            };
+            let smallest: bigint | undefined;
+            for (let dq = 0n; dq <= q; dq++)
+              if (passes(dq)) {
+                smallest = dq;
+                break;
+              }
+            expect(plan?.reduce[0]).to.equal(smallest);
+          },
+        ),
+        { numRuns: 60 },
+      );
+    });
   });
 
-  async function accepted(t: CircuitTester, inputs: Parameters<CircuitTester["witness"]>[0]): Promise<boolean> {
-    try {
-      return t.satisfies(await t.witness(inputs));
-    } catch {
-      return false;
-    }
-  }
+  describe("circuits, M = 4: accept exactly when the model does", () => {
+    let cert: CircuitTester;
+    let update: CircuitTester;
+    let deleverage: CircuitTester;
+    let eq: CircuitTester;
+    before(async () => {
+      [cert, update, deleverage, eq] = await Promise.all(
+        (["certificate", "update", "deleverage", "equity"] as const).map((n) => CircuitTester.load(n)),
+      );
+    });
 
-  it("Solvency accepts exactly the states the model calls solvent (1000 cases)", async () => {
-    let solventSeen = 0;
-    let insolventSeen = 0;
-    await fc.assert(
-      fc.asyncProperty(account, prices, ratios, offset, async (s, p, r, off) => {
-        const value = valueNear(s, p, r, off);
-        if (value === undefined) return;
-        const expected = meetsMargin(s.markets, { value, prices: p }, r);
-        if (expected) solventSeen++;
-        else insolventSeen++;
-        expect(await accepted(solvency, solvencyInputs(s, { value, prices: p }, r, ctx(1n)))).to.equal(expected);
-      }),
-      { numRuns: 1000 },
-    );
-    expect(solventSeen).to.be.greaterThan(60);
-    expect(insolventSeen).to.be.greaterThan(60);
-  });
+    it("Certificate: BoxMargin(d, pm) of the model", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          accountState(PRICES),
+          value,
+          prices(PRICES),
+          box,
+          fc.tuple(ratio, ratio, ratio, ratio),
+          async (s, v, p, d, pm) => {
+            const inputs = certificateInputs(s, { value: v, d, prices: p, pm, context: ctx(Domain.Prove) }).inputs;
+            if (boxMargin(s, v, p, d, pm)) await cert.accepts(inputs);
+            else await cert.rejects(inputs, { check: 4, template: "BoxMargin" });
+          },
+        ),
+        { numRuns: 20 },
+      );
+    });
 
-  const trade: fc.Arbitrary<Trade> = fc.oneof(
-    fc.constant<Trade>({ kind: "none" }),
-    fc.record({
-      kind: fc.constant("increase" as const),
-      market: fc.nat(M - 1),
-      size,
-      side: fc.constantFrom(Side.Long, Side.Short),
-    }),
-    fc.record({ kind: fc.constant("reduce" as const), market: fc.nat(M - 1), size }),
-  );
+    it("Update: the margin rule, the box and the dust rule of the model", async () => {
+      const trade = fc.oneof(
+        fc.constant<Trade>({ kind: "none" }),
+        fc
+          .record({
+            market: fc.nat({ max: 3 }),
+            units: fc.bigInt({ min: 1n, max: 100n * UNIT }),
+            side: fc.constantFrom(Side.Long, Side.Short),
+          })
+          .map((x): Trade => ({ kind: "increase", market: x.market, size: x.units, side: x.side })),
+        fc
+          .record({ market: fc.nat({ max: 3 }), share: fc.bigInt({ min: 1n, max: BPS }) })
+          .map((x): Trade => ({ kind: "reduce", market: x.market, size: x.share })),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          accountState(PRICES),
+          trade,
+          fc.boolean(),
+          value,
+          box,
+          fc.bigInt({ min: 0n, max: 10n ** 7n }),
+          fc.bigInt({ min: 0n, max: BPS }),
+          async (s0, t0, withdrawing, v, d, minValue, settleShare) => {
+            const s = s0;
+            let t = t0;
+            if (t.kind === "reduce") {
+              const m = s.markets[t.market];
+              if (m.size === 0n) t = { kind: "none" };
+              else t = { ...t, size: (m.size * t.size + BPS - 1n) / BPS };
+            }
+            if (t.kind === "increase" && s.markets[t.market].size > 0n) t = { ...t, side: s.markets[t.market].side };
+            const probe = applyTrade(s, t, PRICES, 0n, 1n);
+            const settle = (probe.settleable * settleShare) / BPS;
+            const params = {
+              trade: t,
+              settle,
+              withdrawing,
+              value: v,
+              prices: PRICES,
+              mm: MM,
+              im: IM,
+              d,
+              pm: MM,
+              minValue,
+              context: ctx(Domain.Update),
+              newSalt: 7n,
+            };
+            const w = updateInputs(s, params);
+            const next = w.result.next;
+            const centre = boxMargin(next, v, PRICES, 0n, marginRatios(t, withdrawing, MM, IM));
+            const inBox = boxMargin(next, v, PRICES, d, MM);
+            const dust = next.markets.every((m) => m.size === 0n) || v >= minValue * 10n ** 12n;
+            if (!centre) await update.rejects(w.inputs, { check: 10 });
+            else if (!inBox) await update.rejects(w.inputs, { check: 11 });
+            else if (!dust) await update.rejects(w.inputs, { check: 12 });
+            else await update.accepts(w.inputs);
+          },
+        ),
+        { numRuns: 15 },
+      );
+    });
 
-  it("Update accepts exactly the transitions the model allows and meet initial margin (700 cases)", async () => {
-    let ok = 0;
-    let refused = 0;
-    await fc.assert(
-      fc.asyncProperty(account, trade, prices, ratios, offset, async (s, t, p, r, off) => {
-        // the model refuses impossible trades (reduce more than held, side flips, cost overflow)
-        let next: AccountState;
-        try {
-          next = applyTrade(s, t, p, 1n).next;
-        } catch {
-          return;
-        }
-        const value = valueNear(next, p, r, off);
-        if (value === undefined) return;
-        const expected = meetsMargin(next.markets, { value, prices: p }, r);
-        if (expected) ok++;
-        else refused++;
-        const w = updateInputs(s, t, { value, prices: p }, r, ctx(5n), 1n);
-        expect(await accepted(update, w.inputs)).to.equal(expected);
-      }),
-      { numRuns: 700 },
-    );
-    expect(ok).to.be.greaterThan(30);
-    expect(refused).to.be.greaterThan(30);
-  });
+    it("Deleverage: BoxMargin(d, pm) of the reduced state with V'", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          accountState(PRICES),
+          fc.tuple(...PRICES.map(() => fc.bigInt({ min: 0n, max: BPS }))),
+          value,
+          box,
+          fc.bigInt({ min: 0n, max: 200n }),
+          async (s, shares, v, d, feeBps) => {
+            const reduce = s.markets.map((m, j) => (m.size * shares[j]) / BPS);
+            const r = applyDeleverage(s, reduce, PRICES, feeBps, 9n);
+            const pm = MM.map((x) => x * 2n);
+            const inputs = deleverageInputs(s, {
+              reduce,
+              prices: PRICES,
+              feeBps,
+              d,
+              pm,
+              value: v,
+              context: ctx(Domain.Deleverage),
+              newSalt: 9n,
+            }).inputs;
+            if (boxMargin(r.next, v, PRICES, d, pm)) await deleverage.accepts(inputs);
+            else await deleverage.rejects(inputs, { check: 8, template: "BoxMargin" });
+          },
+        ),
+        { numRuns: 15 },
+      );
+    });
 
-  it("Equity outputs the model's equity when it is >= 0 and refuses otherwise (1000 cases)", async () => {
-    await fc.assert(
-      fc.asyncProperty(account, prices, offset, async (s, p, off) => {
-        const value = valueNear(
-          s,
-          p,
-          p.map(() => 0n),
-          off,
-        );
-        if (value === undefined) return;
-        const e = equity(s.markets, { value, prices: p });
-        const { inputs } = equityInputs(s, { value, prices: p }, ctx(2n));
-        if (e < 0n) {
-          expect(await accepted(equityC, inputs)).to.equal(false);
-        } else {
-          const w = await equityC.witness(inputs);
-          expect(w[equityC.index("equity")]).to.equal(e);
-        }
-      }),
-      { numRuns: 1000 },
-    );
+    it("Equity: claimed + penalty <= E of the model", async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          accountState(PRICES),
+          value,
+          fc.bigInt({ min: 0n, max: 10n ** 23n }),
+          fc.bigInt({ min: 0n, max: 10n ** 22n }),
+          async (s, v, claimed, penalty) => {
+            const inputs = equityInputs(s, {
+              value: v,
+              claimed,
+              penalty,
+              prices: PRICES,
+              context: ctx(Domain.Claim),
+            }).inputs;
+            if (claimed + penalty <= equity(s, v, PRICES)) await eq.accepts(inputs);
+            else await eq.rejects(inputs, { check: 4 });
+          },
+        ),
+        { numRuns: 15 },
+      );
+    });
+
+    it("the empty state is accepted by every statement that opens it", async () => {
+      const e = emptyState();
+      await cert.accepts(certificateInputs(e, { value: 0n, d: BPS, prices: PRICES, pm: MM, context: 1n }).inputs);
+      await eq.accepts(
+        equityInputs(e, { value: QUOTE, claimed: QUOTE, penalty: 0n, prices: PRICES, context: 1n }).inputs,
+      );
+    });
   });
 });

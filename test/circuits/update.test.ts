@@ -1,353 +1,388 @@
 import { expect } from "chai";
 import {
   type AccountState,
+  BPS,
+  CASH_OFFSET,
+  Domain,
   MAX_COST,
   MAX_PRICE,
+  MIN_VALUE_UNIT,
   Side,
   type Trade,
+  type UpdateParams,
   applyTrade,
   commitment,
   commitmentFields,
-  fieldToSigned,
+  emptyState,
   hashFields,
-  mod,
+  marginRatios,
   signedToField,
   updateInputs,
 } from "../../prover/model";
 import { CircuitTester } from "../helpers/circuit";
 import {
   IM,
-  OTHER_ACCOUNT,
+  MM,
   P,
   PRICES,
+  QUOTE,
   UNIT,
   boundaryValue,
   ctx,
   mixedState,
   randomSalt,
+  setWordBit,
   state,
-} from "../helpers/fixtures";
+} from "./fixtures";
 
-describe("Update circuit (statement 2, one private state transition)", function () {
+describe("Update circuit (one private state transition, cash and settlement)", function () {
   let c: CircuitTester;
   before(async () => {
     c = await CircuitTester.load("update");
   });
 
-  const NONCE = 3n;
-  /** Inputs with V set to exactly the initial-margin boundary of the new state (plus `extra`). */
-  function build(s: AccountState, trade: Trade, extra = 0n, prices = PRICES, context = ctx(NONCE)) {
-    const next = applyTrade(s, trade, prices, 0n).next;
-    const value = boundaryValue(next, prices, IM) + extra;
-    return updateInputs(s, trade, { value, prices }, IM, context, randomSalt());
+  const BIG = 10n ** 24n;
+  const base = (trade: Trade, over: Partial<UpdateParams> = {}): UpdateParams => ({
+    trade,
+    settle: 0n,
+    withdrawing: false,
+    value: BIG,
+    prices: PRICES,
+    mm: MM,
+    im: IM,
+    d: 0n,
+    pm: MM,
+    minValue: 0n,
+    context: ctx(Domain.Update, 3n),
+    newSalt: randomSalt(),
+    ...over,
+  });
+  const build = (s: AccountState, trade: Trade, over: Partial<UpdateParams> = {}) => updateInputs(s, base(trade, over));
+
+  /** V' exactly at the centre margin rule of the update's new state. */
+  function atRule(s: AccountState, trade: Trade, over: Partial<UpdateParams> = {}): bigint {
+    const p = base(trade, over);
+    const next = applyTrade(s, trade, p.prices, p.settle, 1n).next;
+    return boundaryValue(next, p.prices, marginRatios(trade, p.withdrawing, p.mm, p.im));
   }
 
-  /** A losing long (entry 3200, price 3000): it needs collateral to meet initial margin. */
-  const longEth = () => state([{ size: 10n * UNIT, side: Side.Long, cost: 10n * UNIT * 3200_00000000n }]);
-  const winningLong = () => state([{ size: 10n * UNIT, side: Side.Long, cost: 10n * UNIT * 2500_00000000n }]);
+  /** Replaces the new state the inputs claim (C' of another next state). */
+  function withNext(inputs: Record<string, bigint | bigint[]>, next: AccountState) {
+    return { ...inputs, newCommitment: hashFields(commitmentFields(next)) };
+  }
 
-  describe("transitions at the initial-margin boundary", () => {
-    it("opens a long from an empty account: exactly at initial margin passes, one unit below fails", async () => {
-      const s = state([], 0n);
+  const longEth = () => state([{ size: 10n * UNIT, side: Side.Long, cost: 10n * UNIT * 3200_00000000n }], 0n);
+  const winningLong = () => state([{ size: 10n * UNIT, side: Side.Long, cost: 10n * UNIT * 2500_00000000n }], 0n);
+
+  describe("transitions", () => {
+    it("opens a long from the empty state (salt 0): exactly at initial margin passes", async () => {
       const t: Trade = { kind: "increase", market: 0, size: 2n * UNIT, side: Side.Long };
-      const ok = build(s, t);
-      expect(ok.inputs.value).to.equal((2n * UNIT * PRICES[0] * IM[0]) / 10_000n);
-      await c.accepts(ok.inputs);
-      await c.rejects(build(s, t, -1n).inputs);
+      const value = atRule(emptyState(), t);
+      expect(value).to.equal((2n * UNIT * PRICES[0] * IM[0]) / BPS);
+      const ok = build(emptyState(), t, { value });
+      const w = await c.accepts(ok.inputs);
+      expect(w.slice(1, 7)).to.deep.equal(ok.publicSignals);
+      await c.rejects(build(emptyState(), t, { value: value - 1n }).inputs, { check: 10, template: "BoxMargin" });
     });
 
-    it("opens a short on another market", async () => {
-      const t: Trade = { kind: "increase", market: 2, size: 40n * UNIT, side: Side.Short };
-      const w = build(longEth(), t);
-      expect(w.result.next.markets[2]).to.deep.equal({
-        size: 40n * UNIT,
-        side: Side.Short,
-        cost: 40n * UNIT * PRICES[2],
-      });
-      await c.accepts(w.inputs);
-      await c.rejects(build(longEth(), t, -1n).inputs);
-    });
-
-    it("increases an existing long at the oracle price (cost basis adds size x price)", async () => {
-      const w = build(longEth(), { kind: "increase", market: 0, size: UNIT });
-      expect(w.result.next.markets[0].cost).to.equal(10n * UNIT * 3200_00000000n + UNIT * PRICES[0]);
-      await c.accepts(w.inputs);
-    });
-
-    it("reduces a winning long: realises dq P - floor(K dq / q) as positive pnl", async () => {
+    it("reduces a winning long: the realised PnL goes into cash, nothing is public", async () => {
       const w = build(winningLong(), { kind: "reduce", market: 0, size: 3n * UNIT });
-      expect(w.result.pnl).to.equal(3n * UNIT * (PRICES[0] - 2500_00000000n));
-      expect(w.inputs.pnl).to.equal(w.result.pnl);
+      expect(w.result.next.cash).to.equal(3n * UNIT * (PRICES[0] - 2500_00000000n));
+      expect(w.publicSignals.slice(3)).to.deep.equal(build(longEth(), { kind: "none" }).words);
       await c.accepts(w.inputs);
     });
 
-    it("reduces a losing short: negative pnl is encoded as p - |pnl|", async () => {
-      const s = state([{}, { size: 2n * UNIT, side: Side.Short, cost: 2n * UNIT * 50000_00000000n }]);
+    it("reduces a losing short: negative cash is encoded p - |c|", async () => {
+      const s = state([{}, { size: 2n * UNIT, side: Side.Short, cost: 2n * UNIT * 50000_00000000n }], 0n);
       const w = build(s, { kind: "reduce", market: 1, size: UNIT });
-      expect(w.result.pnl).to.equal(-UNIT * (PRICES[1] - 50000_00000000n));
-      expect(w.inputs.pnl).to.equal(P + w.result.pnl);
-      expect(fieldToSigned(w.inputs.pnl as bigint)).to.equal(w.result.pnl);
+      expect(w.result.next.cash).to.equal(-UNIT * (PRICES[1] - 50000_00000000n));
       await c.accepts(w.inputs);
     });
 
-    it("rounds the removed cost basis down when it does not divide evenly", async () => {
-      const s = state([{ size: 3n, side: Side.Long, cost: 10n }]);
-      const w = build(s, { kind: "reduce", market: 0, size: 1n });
-      expect(w.result.costRemoved).to.equal(3n);
+    it("settles all of a positive cash balance with a withdrawal (s = c + r > 0, c' = 0)", async () => {
+      const s = state([{ size: 10n * UNIT, side: Side.Long, cost: 10n * UNIT * 2500_00000000n }], 100n * QUOTE);
+      const t: Trade = { kind: "reduce", market: 0, size: 10n * UNIT };
+      const settle = 100n * QUOTE + 10n * UNIT * (PRICES[0] - 2500_00000000n);
+      const w = build(s, t, { settle, withdrawing: true });
+      expect(w.result.next.cash).to.equal(0n);
       await c.accepts(w.inputs);
     });
 
-    it("closes a position completely: size and cost basis return to 0", async () => {
-      const w = build(mixedState(), { kind: "reduce", market: 1, size: UNIT });
-      expect(w.result.next.markets[1].size).to.equal(0n);
-      expect(w.result.next.markets[1].cost).to.equal(0n);
+    it("settles part of a negative cash balance without a withdrawal (s < 0)", async () => {
+      const s = mixedState();
+      const w = build(s, { kind: "none" }, { settle: -200n * QUOTE });
+      expect(w.result.next.cash).to.equal(-300n * QUOTE);
       await c.accepts(w.inputs);
     });
 
-    it("withdraws (no trade): only the salt changes and the new value must still meet initial margin", async () => {
-      const w = build(mixedState(), { kind: "none" });
-      expect(w.result.next.markets).to.deep.equal(mixedState().markets);
-      expect(w.result.pnl).to.equal(0n);
-      await c.accepts(w.inputs);
-      const below = build(longEth(), { kind: "none" }, -1n);
-      await c.rejects(below.inputs);
-    });
-
-    it("opens the largest position whose cost basis fits 2^156 at the largest price", async () => {
+    it("opens the largest position whose cost basis fits 2^156 at the largest price; one more unit fails Check (7)", async () => {
       const prices = [MAX_PRICE, ...PRICES.slice(1)];
-      const zero = [0n, 0n, 0n, 0n];
       const size = MAX_COST / MAX_PRICE;
       const t: Trade = { kind: "increase", market: 0, size, side: Side.Long };
-      const w = updateInputs(state([], 0n), t, { value: 0n, prices }, zero, ctx(NONCE), randomSalt());
+      const w = build(emptyState(), t, {
+        prices,
+        im: [0n, 0n, 0n, 0n],
+        mm: [0n, 0n, 0n, 0n],
+        pm: [0n, 0n, 0n, 0n],
+        value: 0n,
+      });
       await c.accepts(w.inputs);
-      // one more unit of size pushes the cost basis past 2^156: Check (7) refuses it
-      const next = {
-        salt: w.inputs.newSalt as bigint,
-        markets: [
-          { size: size + 1n, side: Side.Long, cost: (size + 1n) * MAX_PRICE },
-          ...w.result.next.markets.slice(1),
-        ],
-      };
-      expect((size + 1n) * MAX_PRICE > MAX_COST).to.equal(true);
-      await c.rejects({ ...w.inputs, tradeSize: size + 1n, newCommitment: hashFields(commitmentFields(next)) });
+      await c.rejects({ ...w.inputs, tradeSize: size + 1n }, { check: 7, template: "Num2Bits" });
     });
   });
 
-  describe("Check (1) and (2): the old state is in range and opens oldCommitment", () => {
-    it("rejects a wrong old salt", async () => {
+  describe("Check (1) and (2): the old state is in range, opens C, salt rule", () => {
+    it("rejects cash 2^127 and cash -2^127 - 1", async () => {
       const w = build(mixedState(), { kind: "none" });
-      w.inputs.oldSalt = (w.inputs.oldSalt as bigint) + 1n;
-      await c.rejects(w.inputs);
-    });
-
-    it("rejects a wrong old commitment", async () => {
-      const w = build(mixedState(), { kind: "none" });
-      w.inputs.oldCommitment = (w.inputs.oldCommitment as bigint) + 1n;
-      await c.rejects(w.inputs);
+      await c.rejects({ ...w.inputs, cash: CASH_OFFSET }, { check: 1, template: "Num2Bits" });
+      await c.rejects({ ...w.inputs, cash: P - CASH_OFFSET - 1n }, { check: 1, template: "Num2Bits" });
     });
 
     it("rejects an old size of p - 1", async () => {
       const w = build(mixedState(), { kind: "none" });
-      (w.inputs.size as bigint[])[3] = P - 1n;
-      await c.rejects(w.inputs);
+      await c.rejects({ ...w.inputs, size: [P - 1n, 0n, 0n, 0n] }, { check: 1, template: "Num2Bits" });
     });
 
-    it("rejects an old side of 2", async () => {
+    it("rejects another cash than the committed one (c + 1)", async () => {
       const w = build(mixedState(), { kind: "none" });
-      (w.inputs.side as bigint[])[0] = 2n;
-      await c.rejects(w.inputs);
+      await c.rejects({ ...w.inputs, cash: (w.inputs.cash as bigint) + 1n }, { check: 2 });
+    });
+
+    it("rejects salt 0 for a non-empty state", async () => {
+      const s: AccountState = { ...mixedState(), salt: 0n };
+      const fine = build(mixedState(), { kind: "none" });
+      const inputs = { ...fine.inputs, salt: 0n, commitment: hashFields(commitmentFields(s)) };
+      await c.rejects(inputs, { check: 2, template: "SaltRule" });
     });
   });
 
-  describe("Check (3): value, prices and ratios in range", () => {
-    it("rejects a price of 2^64", async () => {
-      const w = build(longEth(), { kind: "none" });
-      (w.inputs.price as bigint[])[3] = 1n << 64n;
-      await c.rejects(w.inputs);
-    });
-
-    it("rejects a value of p - 1", async () => {
-      const w = build(longEth(), { kind: "none" });
-      w.inputs.value = P - 1n;
-      await c.rejects(w.inputs);
-    });
-
-    it("rejects a ratio of 2^14", async () => {
-      const w = build(longEth(), { kind: "none" }, 10n ** 30n);
-      (w.inputs.ratio as bigint[])[0] = 1n << 14n;
-      await c.rejects(w.inputs);
+  describe("Check (3): the words decompose", () => {
+    it("rejects a nonzero unused bit in each word (w0 bit 249, w1 bit 246, w2 bit 232)", async () => {
+      const w = build(mixedState(), { kind: "none" });
+      for (const [i, bit] of [
+        [0, 249],
+        [1, 246],
+        [2, 232],
+        [2, 251],
+      ] as const) {
+        await c.rejects({ ...w.inputs, word: setWordBit(w.words, i, bit) }, { check: 3, template: "PackedWords" });
+      }
     });
   });
 
   describe("Check (4): trade shape", () => {
-    it("rejects two selected markets", async () => {
-      const w = build(longEth(), { kind: "increase", market: 0, size: 0n }, 10n ** 30n);
-      (w.inputs.select as bigint[])[1] = 1n;
-      await c.rejects(w.inputs);
-    });
-
-    it("rejects a selector value of 2", async () => {
-      const w = build(longEth(), { kind: "increase", market: 0, size: 0n }, 10n ** 30n);
-      (w.inputs.select as bigint[])[0] = 2n;
-      await c.rejects(w.inputs);
-    });
-
-    it("rejects a trade size with no market selected", async () => {
-      const w = build(longEth(), { kind: "none" }, 10n ** 30n);
-      w.inputs.tradeSize = 1n;
-      await c.rejects(w.inputs);
-    });
-
-    it("rejects a non-binary increase flag and a non-binary open side", async () => {
-      const w = build(longEth(), { kind: "increase", market: 0, size: 1n }, 10n ** 30n);
-      await c.rejects({ ...w.inputs, increase: 2n });
-      const o = build(state([]), { kind: "increase", market: 0, size: 1n, side: Side.Long }, 10n ** 30n);
-      await c.rejects({ ...o.inputs, openSide: 2n });
-    });
-
-    it("rejects a trade size of 2^96", async () => {
-      const w = build(state([]), { kind: "increase", market: 0, size: 1n }, 10n ** 30n);
-      w.inputs.tradeSize = 1n << 96n;
-      await c.rejects(w.inputs);
+    it("rejects two selected markets, a select of 2 and a trade size with no market", async () => {
+      const w = build(longEth(), { kind: "increase", market: 0, size: UNIT });
+      await c.rejects({ ...w.inputs, select: [1n, 1n, 0n, 0n] }, { check: 4 });
+      await c.rejects({ ...w.inputs, select: [2n, 0n, 0n, 0n] }, { check: 4 });
+      const none = build(longEth(), { kind: "none" });
+      await c.rejects({ ...none.inputs, tradeSize: UNIT }, { check: 4 });
+      await c.rejects({ ...w.inputs, increase: 2n }, { check: 4 });
     });
   });
 
-  describe("Check (5): the trade executes at the public oracle price", () => {
-    it("rejects a trade at a price other than the public one", async () => {
+  describe("Check (5), (6), (7): price, removed cost, new size and side", () => {
+    it("a trade at another price than the public one does not open C' (refused at Check (9))", async () => {
       const s = longEth();
       const t: Trade = { kind: "increase", market: 0, size: UNIT };
-      const cheap = [...PRICES];
-      cheap[0] = PRICES[0] - 500_00000000n;
-      // the prover computes the new state at a cheaper price but must show the public price
-      const w = updateInputs(s, t, { value: 10n ** 30n, prices: cheap }, IM, ctx(NONCE), randomSalt());
-      w.inputs.price = PRICES;
-      await c.rejects(w.inputs);
-    });
-  });
-
-  describe("Check (6): reduce removes floor(K dq / q) of the cost basis", () => {
-    const s = () => state([{ size: 3n, side: Side.Long, cost: 10n }]);
-
-    it("rejects a removed cost one above the floor", async () => {
-      const w = build(s(), { kind: "reduce", market: 0, size: 1n }, 10n ** 30n);
-      await c.rejects(forgeReduce(w.inputs, s(), 4n));
+      const w = build(s, t);
+      const elsewhere = applyTrade(s, t, [PRICES[0] - 1n, ...PRICES.slice(1)], 0n, w.inputs.newSalt as bigint).next;
+      await c.rejects(withNext(w.inputs, elsewhere), { check: 9 });
     });
 
-    it("rejects a removed cost one below the floor", async () => {
-      const w = build(s(), { kind: "reduce", market: 0, size: 1n }, 10n ** 30n);
-      await c.rejects(forgeReduce(w.inputs, s(), 2n));
+    it("rejects a removed cost one unit off floor(K dq / q), either way", async () => {
+      const s = state([{ size: 3n, side: Side.Long, cost: 10n }], 0n);
+      const w = build(s, { kind: "reduce", market: 0, size: 1n });
+      expect(w.result.costRemoved).to.equal(3n);
+      await c.rejects({ ...w.inputs, costRemoved: 4n }, { check: 6, template: "Num2Bits" });
+      await c.rejects({ ...w.inputs, costRemoved: 2n }, { check: 6, template: "Num2Bits" });
     });
 
-    it("rejects removing cost basis on an increase", async () => {
-      const w = build(s(), { kind: "increase", market: 0, size: 1n }, 10n ** 30n);
-      w.inputs.costRemoved = 1n;
-      const next = state([{ size: 4n, side: Side.Long, cost: 10n + PRICES[0] - 1n }], w.inputs.newSalt as bigint);
-      w.inputs.newCommitment = commitment(next);
-      await c.rejects(w.inputs);
+    it("rejects a removed cost on an increase", async () => {
+      const w = build(longEth(), { kind: "increase", market: 0, size: UNIT });
+      await c.rejects({ ...w.inputs, costRemoved: 1n }, { check: 6 });
     });
 
-    /** Recomputes newCommitment and pnl for a forged costRemoved so only Check (6) can catch it. */
-    function forgeReduce(inputs: Record<string, bigint | bigint[]>, old: AccountState, removed: bigint) {
-      const next = state([{ size: 2n, side: Side.Long, cost: 10n - removed }], inputs.newSalt as bigint);
-      return {
-        ...inputs,
-        costRemoved: removed,
-        newCommitment: commitment(next),
-        pnl: signedToField(PRICES[0] - removed),
+    it("rejects a reduce larger than the position (the new size wraps)", async () => {
+      const w = build(longEth(), { kind: "reduce", market: 0, size: 10n * UNIT });
+      await c.rejects({ ...w.inputs, tradeSize: 10n * UNIT + 1n }, { check: 6 });
+      const tiny = state([{ size: 1n, side: Side.Long, cost: 0n }], 0n);
+      const t = build(tiny, { kind: "reduce", market: 0, size: 1n });
+      await c.rejects({ ...t.inputs, tradeSize: 2n }, { check: 7, template: "Num2Bits" });
+    });
+
+    it("rejects an increase that flips a long to short (the side is kept, C' does not open)", async () => {
+      const s = longEth();
+      const w = build(s, { kind: "increase", market: 0, size: UNIT });
+      const flipped = {
+        ...w.result.next,
+        markets: w.result.next.markets.map((m, j) => (j === 0 ? { ...m, side: Side.Short } : m)),
       };
-    }
-  });
-
-  describe("Check (7): new size and cost are in range", () => {
-    it("rejects reducing more than the position (the new size would be negative)", async () => {
-      const s = state([{ size: 2n, side: Side.Long, cost: 2n * PRICES[0] }]);
-      const w = build(s, { kind: "reduce", market: 0, size: 1n }, 10n ** 30n);
-      // a forged reduce of 3 from 2 that is consistent with every other check:
-      // costRemoved = 3 P (so the rounding check holds), pnl = 0, new size p - 1, new cost p - P
-      const next = {
-        salt: w.inputs.newSalt as bigint,
-        markets: [{ size: P - 1n, side: Side.Long, cost: P - PRICES[0] }, ...s.markets.slice(1)],
-      };
-      await c.rejects({
-        ...w.inputs,
-        tradeSize: 3n,
-        costRemoved: 3n * PRICES[0],
-        pnl: 0n,
-        newCommitment: hashFields(commitmentFields(next).map(mod)),
-      });
+      await c.rejects({ ...withNext(w.inputs, flipped), openSide: 1n }, { check: 9 });
     });
   });
 
-  describe("Check (8): realised PnL equals the public pnl", () => {
-    it("rejects a pnl one unit higher, and a pnl with the sign flipped", async () => {
-      const w = build(longEth(), { kind: "reduce", market: 0, size: UNIT }, 10n ** 30n);
-      const pnl = w.inputs.pnl as bigint;
-      await c.rejects({ ...w.inputs, pnl: pnl + 1n });
-      await c.rejects({ ...w.inputs, pnl: P - pnl });
+  describe("Check (8): realised PnL into cash, settlement rule", () => {
+    it("rejects a pnl not moved into c (C' with the old cash does not open)", async () => {
+      const w = build(winningLong(), { kind: "reduce", market: 0, size: 3n * UNIT });
+      const kept = { ...w.result.next, cash: winningLong().cash };
+      await c.rejects(withNext(w.inputs, kept), { check: 9 });
     });
 
-    it("rejects realised pnl on a pure withdrawal", async () => {
-      const w = build(longEth(), { kind: "none" }, 10n ** 30n);
-      await c.rejects({ ...w.inputs, pnl: 1n });
+    it("accepts s = c + r exactly and rejects a settle one unit larger than c allows", async () => {
+      const s = winningLong();
+      const t: Trade = { kind: "reduce", market: 0, size: 3n * UNIT };
+      const all = 3n * UNIT * (PRICES[0] - 2500_00000000n);
+      const ok = build(s, t, { settle: all, withdrawing: true });
+      await c.accepts(ok.inputs);
+      const over = ok.words.map((x, i) => (i === 0 ? x + (1n << 120n) : x));
+      const next = { ...ok.result.next, cash: -1n };
+      await c.rejects({ ...withNext(ok.inputs, next), word: over }, { check: 8, template: "Num2Bits" });
+    });
+
+    it("rejects a settlement of the wrong sign (taking from a positive cash balance)", async () => {
+      const s = state([], 100n * QUOTE);
+      const ok = build(s, { kind: "none" }, { settle: 10n * QUOTE });
+      const words = build(s, { kind: "none" }, { settle: 0n }).words;
+      const neg = words.map((x, i) => (i === 0 ? x - ((10n * QUOTE) << 120n) : x));
+      const next = { ...ok.result.next, cash: 110n * QUOTE };
+      await c.rejects({ ...withNext(ok.inputs, next), word: neg }, { check: 8, template: "Num2Bits" });
+    });
+
+    it("rejects a settlement that flips a negative balance positive", async () => {
+      const s = state([], -100n * QUOTE);
+      const ok = build(s, { kind: "none" }, { settle: -100n * QUOTE });
+      await c.accepts(ok.inputs);
+      const words = ok.words.map((x, i) => (i === 0 ? x - (1n << 120n) : x));
+      const next = { ...ok.result.next, cash: 1n };
+      await c.rejects({ ...withNext(ok.inputs, next), word: words }, { check: 8 });
+    });
+
+    it("rejects a new cash balance of 2^127 (|c'| < 2^127)", async () => {
+      const s = state([{ size: UNIT, side: Side.Long, cost: 0n }], CASH_OFFSET - 1n);
+      const t: Trade = { kind: "reduce", market: 0, size: UNIT };
+      const ok = build(s, t, { settle: UNIT * PRICES[0] });
+      await c.accepts(ok.inputs);
+      const words = build(s, t, { settle: UNIT * PRICES[0] }).words.map((x, i) => (i === 0 ? x - (1n << 120n) : x));
+      const next = { ...ok.result.next, cash: CASH_OFFSET };
+      await c.rejects({ ...withNext(ok.inputs, next), word: words }, { check: 8, template: "Num2Bits" });
+    });
+
+    it("a prover that sets the sign bit of c + r to 2 violates the R1CS (negative * (negative - 1))", async () => {
+      const w = await c.accepts(build(mixedState(), { kind: "none" }, { settle: -100n * QUOTE }).inputs);
+      c.violates(c.tamper(w, { negative: 2n }), "negative");
     });
   });
 
-  describe("Check (9): the new state opens newCommitment", () => {
-    it("rejects a wrong new commitment", async () => {
-      const w = build(longEth(), { kind: "none" }, 10n ** 30n);
-      await c.rejects({ ...w.inputs, newCommitment: (w.inputs.newCommitment as bigint) + 1n });
-    });
-
-    it("rejects a new state in which a market that was not traded changed", async () => {
+  describe("Check (9): the new state opens C' with salt != 0", () => {
+    it("rejects new salt 0", async () => {
       const s = mixedState();
-      const w = build(s, { kind: "increase", market: 0, size: UNIT }, 10n ** 30n);
-      const next = w.result.next;
-      const sneaky = {
-        salt: next.salt,
-        markets: next.markets.map((m, j) => (j === 1 ? { ...m, size: 0n, cost: 0n } : m)),
-      };
-      await c.rejects({ ...w.inputs, newCommitment: commitment(sneaky) });
+      const w = build(s, { kind: "none" });
+      const next = { ...w.result.next, salt: 0n };
+      await c.rejects({ ...withNext(w.inputs, next), newSalt: 0n }, { check: 9, template: "NonZeroSalt" });
+    });
+
+    it("rejects a wrong C'", async () => {
+      const w = build(mixedState(), { kind: "none" });
+      await c.rejects({ ...w.inputs, newCommitment: (w.inputs.newCommitment as bigint) + 1n }, { check: 9 });
     });
   });
 
-  describe("Check (10): initial margin on the new state", () => {
-    it("rejects a tampered witness with a lower post-update value", async () => {
-      const good = await c.accepts(build(longEth(), { kind: "increase", market: 0, size: UNIT }).inputs);
-      expect(c.satisfies(c.tamper(good, { value: good[c.index("value")] - 1n }))).to.equal(false);
+  describe("Check (10): margin rule at the centre (IM when increasing or withdrawing, MM otherwise)", () => {
+    // long 10 and short 10 of one market's exposure (issue 9): IM 15%, MM 5%
+    const im = [1500n, 1500n, 1500n, 1500n];
+    const mm = [500n, 500n, 500n, 500n];
+    const hedged = () =>
+      state(
+        [
+          { size: 10n * UNIT, side: Side.Long, cost: 10n * UNIT * 3100_00000000n },
+          { size: UNIT / 2n, side: Side.Short, cost: (UNIT / 2n) * 59000_00000000n },
+        ],
+        0n,
+      );
+
+    it("a reduce is refused one unit below MM and accepted exactly at MM (IM is not asked)", async () => {
+      const t: Trade = { kind: "reduce", market: 1, size: UNIT / 4n };
+      const value = atRule(hedged(), t, { im, mm, pm: mm });
+      const next = applyTrade(hedged(), t, PRICES, 0n, 1n).next;
+      expect(boundaryValue(next, PRICES, im) > value).to.equal(true);
+      await c.accepts(build(hedged(), t, { im, mm, pm: mm, value }).inputs);
+      await c.rejects(build(hedged(), t, { im, mm, pm: mm, value: value - 1n }).inputs, { check: 10 });
     });
 
-    it("rejects initial ratios lower than the public ones in the witness", async () => {
-      const good = await c.accepts(build(longEth(), { kind: "increase", market: 0, size: UNIT }).inputs);
-      expect(c.satisfies(c.tamper(good, { "ratio[0]": 0n }))).to.equal(false);
+    it("a close and a settle-only update need MM only", async () => {
+      const t: Trade = { kind: "reduce", market: 1, size: UNIT / 2n };
+      const value = atRule(hedged(), t, { im, mm, pm: mm });
+      await c.accepts(build(hedged(), t, { im, mm, pm: mm, value }).inputs);
+      const s = { ...hedged(), cash: 50n * QUOTE };
+      const v2 = atRule(s, { kind: "none" }, { im, mm, pm: mm, settle: 50n * QUOTE });
+      await c.accepts(build(s, { kind: "none" }, { im, mm, pm: mm, settle: 50n * QUOTE, value: v2 }).inputs);
+    });
+
+    it("an increase needs IM: refused at the MM boundary, accepted at the IM boundary", async () => {
+      const t: Trade = { kind: "increase", market: 0, size: UNIT };
+      const next = applyTrade(hedged(), t, PRICES, 0n, 1n).next;
+      const atMm = boundaryValue(next, PRICES, mm);
+      const atIm = boundaryValue(next, PRICES, im);
+      await c.rejects(build(hedged(), t, { im, mm, pm: mm, value: atMm }).inputs, { check: 10 });
+      await c.rejects(build(hedged(), t, { im, mm, pm: mm, value: atIm - 1n }).inputs, { check: 10 });
+      await c.accepts(build(hedged(), t, { im, mm, pm: mm, value: atIm }).inputs);
+    });
+
+    it("a withdrawal needs IM", async () => {
+      const t: Trade = { kind: "none" };
+      const atIm = atRule(hedged(), t, { im, mm, pm: mm, withdrawing: true });
+      await c.rejects(build(hedged(), t, { im, mm, pm: mm, withdrawing: true, value: atIm - 1n }).inputs, {
+        check: 10,
+      });
+      await c.accepts(build(hedged(), t, { im, mm, pm: mm, withdrawing: true, value: atIm }).inputs);
     });
   });
 
-  describe("Check (11) and proofs", () => {
-    it("proves and verifies; public signals are [C, C', V, pnl, context, prices, ratios]", async () => {
-      const w = build(longEth(), { kind: "reduce", market: 0, size: UNIT });
-      const { proof, publicSignals } = await c.prove(w.inputs);
-      const i = w.inputs;
-      expect(publicSignals.map(BigInt)).to.deep.equal([
-        i.oldCommitment,
-        i.newCommitment,
-        i.value,
-        i.pnl,
-        i.context,
-        ...(i.price as bigint[]),
-        ...(i.ratio as bigint[]),
-      ]);
-      expect(await c.verify(publicSignals, proof)).to.equal(true);
-      const forOther = [...publicSignals];
-      forOther[4] = ctx(NONCE, OTHER_ACCOUNT).toString();
-      expect(await c.verify(forOther, proof), "another account").to.equal(false);
-      const nextNonce = [...publicSignals];
-      nextNonce[4] = ctx(NONCE + 1n).toString();
-      expect(await c.verify(nextNonce, proof), "another nonce").to.equal(false);
+  describe("Check (11): BoxMargin(d, pm) of the new state", () => {
+    it("refuses a box the new state does not meet, accepts at its boundary", async () => {
+      const s = mixedState();
+      const t: Trade = { kind: "reduce", market: 0, size: UNIT };
+      const next = applyTrade(s, t, PRICES, 0n, 1n).next;
+      const d = 300n;
+      const value = boundaryValue(next, PRICES, MM, d);
+      await c.accepts(build(s, t, { d, value }).inputs);
+      await c.rejects(build(s, t, { d, value: value - 1n }).inputs, { check: 11, template: "BoxMargin" });
     });
 
-    it("keeps the context in the witness (the dummy square is not optimised away)", async () => {
-      const w = await c.accepts(build(longEth(), { kind: "none" }).inputs);
-      expect(c.satisfies(c.tamper(w, { contextSquared: 5n }))).to.equal(false);
+    it("rejects d out of range (BPS + 1)", async () => {
+      const w = build(emptyState(), { kind: "none" }, { d: BPS, value: 0n });
+      const words = w.words.map((x, i) => (i === 1 ? x + 1n : x));
+      await c.rejects({ ...w.inputs, word: words }, { check: 11, template: "Num2Bits" });
+    });
+  });
+
+  describe("Check (12): dust rule", () => {
+    const minValue = 1_000_000n; // 1 quote unit
+    it("a state with a position needs V' >= minValue; exactly minValue passes", async () => {
+      const t: Trade = { kind: "increase", market: 3, size: UNIT, side: Side.Long };
+      const value = minValue * MIN_VALUE_UNIT;
+      expect(atRule(emptyState(), t) < value).to.equal(true);
+      await c.accepts(build(emptyState(), t, { minValue, value }).inputs);
+      await c.rejects(build(emptyState(), t, { minValue, value: value - 1n }).inputs, { check: 12 });
+    });
+
+    it("a state with no position passes with V' = 0", async () => {
+      const s = state([{ size: UNIT, side: Side.Long, cost: UNIT * PRICES[0] }], 0n);
+      await c.accepts(build(s, { kind: "reduce", market: 0, size: UNIT }, { minValue, value: 0n }).inputs);
+    });
+  });
+
+  describe("Check (13): the context is bound", () => {
+    it("a witness with another context violates contextSquared", async () => {
+      const w = await c.accepts(build(mixedState(), { kind: "none" }).inputs);
+      c.violates(c.tamper(w, { context: ctx(Domain.Prove, 3n) }), "context");
+    });
+
+    it("the old commitment is the model's", async () => {
+      const s = mixedState();
+      expect(build(s, { kind: "none" }).publicSignals[0]).to.equal(commitment(s));
+      expect(signedToField(s.cash)).to.equal(P + s.cash);
     });
   });
 });
