@@ -1,21 +1,24 @@
 /**
  * Fixed, valid inputs for the default circuit instances (M = 4), built with the reference model.
- * Deterministic (fixed salts and context) so every run proves the same statements. The numbers
- * follow test/helpers/fixtures.ts (copied, so the bench does not depend on the test tree).
+ * Deterministic (fixed salts and contexts) so every run proves the same statements. The numbers follow
+ * test/circuits/fixtures.ts (copied, so the bench does not depend on the test tree).
  */
 import {
   type AccountState,
   type CircuitInputs,
   DEFAULT_MARKETS,
+  Domain,
   Side,
-  type Trade,
+  boxMargin,
+  certificateInputs,
   contextOf,
+  deleverageInputs,
   equityInputs,
-  meetsMargin,
-  solvencyInputs,
+  maxBoxBps,
+  planDeleverage,
   updateInputs,
 } from "../../prover/model";
-import type { CircuitName } from "../../core/artifacts";
+import type { CircuitName } from "../../scripts/lib/circuits";
 
 const REGISTRY = "0x00000000000000000000000000000000000000a1";
 const ACCOUNT = "0x00000000000000000000000000000000000000b2";
@@ -33,55 +36,82 @@ const QUOTE = 10n ** 18n;
 const SALT = 0x2a5eed_0001n;
 const NEW_SALT = 0x2a5eed_0002n;
 
-/** Long 10 ETH at 2900 and short 1 BTC at 61000: two open markets, both in profit at PRICES. */
+const context = (domain: Domain, nonce: bigint) => contextOf(domain, CHAIN_ID, REGISTRY, ACCOUNT, nonce);
+
+/** Long 10 ETH at 2900 and short 1 BTC at 61000 (both in profit at PRICES), cash -500. */
 function twoMarketState(): AccountState {
   const markets = [
     { size: 10n * UNIT, side: Side.Long, cost: 10n * UNIT * 2900_00000000n },
     { size: UNIT, side: Side.Short, cost: UNIT * 61000_00000000n },
   ];
   while (markets.length < DEFAULT_MARKETS) markets.push({ size: 0n, side: Side.Long, cost: 0n });
-  return { salt: SALT, markets };
+  return { salt: SALT, cash: -500n * QUOTE, markets };
 }
 
-function requireMargin(what: string, s: AccountState, value: bigint, ratios: readonly bigint[]): void {
-  if (!meetsMargin(s.markets, { value, prices: PRICES }, ratios)) {
-    throw new Error(`bench input ${what} does not meet margin: fix bench/lib/inputs.ts`);
-  }
-}
-
-/** Solvency: the two-market account with 5,000 of collateral against maintenance margin. */
-function solvency(): CircuitInputs {
+/** Certificate: the two-market account with 5,000 of collateral, at the widest box it can prove. */
+function certificate(): CircuitInputs {
   const s = twoMarketState();
   const value = 5_000n * QUOTE;
-  requireMargin("solvency", s, value, MM);
-  return solvencyInputs(s, { value, prices: PRICES }, MM, contextOf(CHAIN_ID, REGISTRY, ACCOUNT, 1n));
+  const d = maxBoxBps(s, value, PRICES, MM);
+  if (d === undefined) throw new Error("bench certificate input does not meet maintenance: fix bench/lib/inputs.ts");
+  return certificateInputs(s, { value, d, prices: PRICES, pm: MM, context: context(Domain.Respond, 1n) }).inputs;
 }
 
-/** Update: reduce the ETH long by 4 at 3000 (realised PnL +400), initial margin after the trade. */
+/** Update: reduce the ETH long by 4 at 3000 (PnL into cash), settle 100 with a withdrawal, box d = 1%. */
 function update(): CircuitInputs {
   const s = twoMarketState();
-  const trade: Trade = { kind: "reduce", market: 0, size: 4n * UNIT };
-  const probe = updateInputs(s, trade, { value: 0n, prices: PRICES }, IM, 0n, NEW_SALT);
-  if (probe.result.pnl <= 0n) throw new Error("bench update input must realise a positive PnL");
-  const value = 10_000n * QUOTE + probe.result.pnl;
-  requireMargin("update", probe.result.next, value, IM);
-  const context = contextOf(CHAIN_ID, REGISTRY, ACCOUNT, 7n);
-  return updateInputs(s, trade, { value, prices: PRICES }, IM, context, NEW_SALT).inputs;
+  return updateInputs(s, {
+    trade: { kind: "reduce", market: 0, size: 4n * UNIT },
+    settle: -100n * QUOTE,
+    withdrawing: true,
+    value: 10_000n * QUOTE,
+    prices: PRICES,
+    mm: MM,
+    im: IM,
+    d: 100n,
+    pm: MM,
+    minValue: 1_000_000n,
+    context: context(Domain.Update, 7n),
+    newSalt: NEW_SALT,
+  }).inputs;
 }
 
-/** Equity: the two-market account at the same price snapshot. */
-function equity(): CircuitInputs {
+/** Deleverage: the two-market account under water with 1,000 of collateral, reduced to twice maintenance. */
+function deleverage(): CircuitInputs {
   const s = twoMarketState();
-  const context = contextOf(CHAIN_ID, REGISTRY, ACCOUNT, 2n);
-  return equityInputs(s, { value: 5_000n * QUOTE, prices: PRICES }, context).inputs;
+  const params = { prices: PRICES, pm: MM.map((m) => m * 2n), d: 0n, feeBps: 50n };
+  const value = 1_000n * QUOTE;
+  if (boxMargin(s, value, PRICES, 0n, params.pm)) throw new Error("bench deleverage input needs no deleverage");
+  const plan = planDeleverage(s, value, params);
+  if (!plan) throw new Error("bench deleverage input cannot be saved: fix bench/lib/inputs.ts");
+  return deleverageInputs(s, {
+    ...params,
+    reduce: plan.reduce,
+    value: plan.value,
+    context: context(Domain.Deleverage, 2n),
+    newSalt: NEW_SALT,
+  }).inputs;
+}
+
+/** Equity: the two-market account claims 1,000 with a 100 penalty at the same prices. */
+function equity(): CircuitInputs {
+  return equityInputs(twoMarketState(), {
+    value: 2_000n * QUOTE,
+    claimed: 1_000n * QUOTE,
+    penalty: 100n * QUOTE,
+    prices: PRICES,
+    context: context(Domain.Claim, 3n),
+  }).inputs;
 }
 
 export function benchInputs(name: CircuitName): CircuitInputs {
   switch (name) {
-    case "solvency":
-      return solvency();
+    case "certificate":
+      return certificate();
     case "update":
       return update();
+    case "deleverage":
+      return deleverage();
     case "equity":
       return equity();
   }
