@@ -8,7 +8,8 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { ROOT } from "../../core/artifacts";
-import { type LocalSystem, deployLocal } from "./deploy";
+import { type System, deployLocal, seedLocal } from "./deploy";
+import { type Params, localParams } from "./params";
 
 /** Hardhat's default dev accounts (mnemonic "test test ... junk"): public test keys, never real funds. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
@@ -88,9 +89,17 @@ export function devWallet(url: string, index: number): NonceManager {
   return new NonceManager(new Wallet(DEV_KEYS[index], provider));
 }
 
-/** Deploys a local system into the node with dev account 0 as owner. */
-export async function deployToNode(url: string): Promise<LocalSystem> {
-  return deployLocal(devWallet(url, 0));
+/**
+ * Deploys a local system into the node with dev account 0 as deployer (the timelock owns it, dev account
+ * 0 proposes and executes), mints test tokens to dev accounts 1..9, funds the insurance fund and seeds the
+ * Uniswap pool.
+ */
+export async function deployToNode(url: string, params: Params = localParams()): Promise<System> {
+  const deployer = devWallet(url, 0);
+  const sys = await deployLocal(deployer, params);
+  const traders = await Promise.all(DEV_KEYS.slice(1).map((k) => new Wallet(k).getAddress()));
+  await seedLocal(sys, deployer, { traders });
+  return sys;
 }
 
 /** One JSON-RPC call (dev-chain methods too: evm_mine, evm_increaseTime, ...). */
