@@ -99,18 +99,20 @@ export function toSolidity(p: SnarkjsProof): SolidityProof {
   };
 }
 
-/** All three circuits' keys. */
+/** The keys of the four v2 statements. */
 export interface ProverKeys {
-  readonly solvency: CircuitKeys;
   readonly update: CircuitKeys;
+  readonly certificate: CircuitKeys;
+  readonly deleverage: CircuitKeys;
   readonly equity: CircuitKeys;
 }
 
 export async function loadKeys(buildDir?: string): Promise<ProverKeys> {
-  const [solvency, update, equity] = await Promise.all([
-    CircuitKeys.load("solvency", buildDir),
+  const [update, certificate, deleverage, equity] = await Promise.all([
     CircuitKeys.load("update", buildDir),
+    CircuitKeys.load("certificate", buildDir),
+    CircuitKeys.load("deleverage", buildDir),
     CircuitKeys.load("equity", buildDir),
   ]);
-  return { solvency, update, equity };
+  return { update, certificate, deleverage, equity };
 }

@@ -47,11 +47,13 @@ export async function requireMatchingVerifier(
   }
 }
 
-/** Checks all three circuits against the registry's verifiers. */
+/** Checks the four statements' keys (and the batch verifier's, which embeds the certificate key). */
 export async function requireMatchingVerifiers(registry: ZkMarginRegistry, keys: ProverKeys): Promise<void> {
   const provider = registry.runner?.provider;
   if (!provider) throw new Error("the registry contract has no provider");
-  await requireMatchingVerifier(provider, await registry.solvencyVerifier(), keys.solvency.vkey, "solvency");
   await requireMatchingVerifier(provider, await registry.updateVerifier(), keys.update.vkey, "update");
+  await requireMatchingVerifier(provider, await registry.certificateVerifier(), keys.certificate.vkey, "certificate");
+  await requireMatchingVerifier(provider, await registry.deleverageVerifier(), keys.deleverage.vkey, "deleverage");
   await requireMatchingVerifier(provider, await registry.equityVerifier(), keys.equity.vkey, "equity");
+  await requireMatchingVerifier(provider, await registry.batchVerifier(), keys.certificate.vkey, "batch certificate");
 }
