@@ -68,7 +68,8 @@ export interface DeleveragePlanParams {
   /** Box half-width of the new certificate (0: the target margin at the current prices only). */
   readonly d: bigint;
   readonly feeBps: bigint;
-  /** V' as the contract computes it after debiting `fee` (default: value - fee, clamped at 0). */
+  /** V' as the contract computes it after debiting `fee` (default: value - fee; a reduction whose fee
+   *  exceeds the collateral is never planned). */
   readonly valueAfterFee?: (fee: bigint) => bigint;
 }
 
@@ -97,10 +98,11 @@ function releasePerNotional(state: AccountState, j: number, p: DeleveragePlanPar
  *
  * Rule (a heuristic for several markets, exact for one): markets are taken in decreasing order of margin
  * released per fee paid (releasePerNotional above; markets whose reduction releases nothing are never
- * touched); each is closed in turn until closing the next one would be enough, and that one is reduced
- * by the smallest dq that passes (binary search on the exact model check, then a short downward scan for
- * the rounding of the fee). With one market the result is the smallest passing dq. With several it is
- * not always the smallest total fee (the order is by rate, not by what each market can release).
+ * touched); each is closed in turn (or reduced as far as the collateral can pay its fee) until closing
+ * the next one would be enough, and that one is reduced by the smallest dq that passes (binary search on
+ * the exact model check, then a short downward scan for the rounding of the fee). With one market the
+ * result is the smallest passing dq (a property test checks it by brute force). With several it is not
+ * always the smallest total fee: the order is by rate, not by what each market can release.
  */
 export function planDeleverage(
   state: AccountState,
@@ -113,16 +115,21 @@ export function planDeleverage(
   requireRatios(M, params.pm, "pm");
   requireBox(params.d);
   requireRange("collateral value", value, VALUE_BITS);
-  const after = params.valueAfterFee ?? ((fee: bigint) => (value > fee ? value - fee : 0n));
+  const after = params.valueAfterFee ?? ((fee: bigint) => value - fee);
   const salt = state.salt === 0n ? 1n : state.salt;
-  const attempt = (reduce: bigint[]): DeleveragePlan | undefined => {
+  const withReduce = (reduce: readonly bigint[], j: number, dq: bigint) => reduce.map((x, i) => (i === j ? dq : x));
+  /** V' of a reduction, or undefined when its fee is more than the collateral can pay. */
+  const valueOf = (reduce: readonly bigint[]): { v: bigint; result: DeleverageResult } | undefined => {
     const result = applyDeleverage(state, reduce, params.prices, params.feeBps, salt);
     const v = after(result.fee);
-    if (v < 0n || v >= 1n << BigInt(VALUE_BITS)) return undefined;
-    if (!boxMargin(result.next, v, params.prices, params.d, params.pm)) return undefined;
-    return { reduce: [...reduce], fee: result.fee, value: v, result };
+    return v < 0n || v >= 1n << BigInt(VALUE_BITS) ? undefined : { v, result };
   };
-  const reduce = state.markets.map(() => 0n);
+  const attempt = (reduce: readonly bigint[]): DeleveragePlan | undefined => {
+    const x = valueOf(reduce);
+    if (!x || !boxMargin(x.result.next, x.v, params.prices, params.d, params.pm)) return undefined;
+    return { reduce: [...reduce], fee: x.result.fee, value: x.v, result: x.result };
+  };
+  let reduce: readonly bigint[] = state.markets.map(() => 0n);
   const none = attempt(reduce);
   if (none) return none;
   const order = state.markets
@@ -130,30 +137,37 @@ export function planDeleverage(
     .filter((x) => x.size > 0n && x.rate > 0n)
     .sort((a, b) => (a.rate === b.rate ? a.j - b.j : a.rate > b.rate ? -1 : 1));
   for (const { j, size } of order) {
-    const closed = [...reduce];
-    closed[j] = size;
-    if (!attempt(closed)) {
-      reduce[j] = size;
+    // the largest reduction of market j whose fee the collateral can still pay (the fee grows with dq)
+    let top = size;
+    if (!valueOf(withReduce(reduce, j, size))) {
+      let ok = 0n;
+      let bad = size;
+      while (bad - ok > 1n) {
+        const mid = (ok + bad) / 2n;
+        if (valueOf(withReduce(reduce, j, mid))) ok = mid;
+        else bad = mid;
+      }
+      top = ok;
+    }
+    if (top === 0n) continue;
+    if (!attempt(withReduce(reduce, j, top))) {
+      reduce = withReduce(reduce, j, top);
       continue;
     }
-    // smallest dq in (0, size] that passes, assuming the check is monotone in dq
+    // smallest dq in (0, top] that passes, assuming the check is monotone in dq
     let lo = 0n;
-    let hi = size;
+    let hi = top;
     while (hi - lo > 1n) {
       const mid = (lo + hi) / 2n;
-      const probe = [...reduce];
-      probe[j] = mid;
-      if (attempt(probe)) hi = mid;
+      if (attempt(withReduce(reduce, j, mid))) hi = mid;
       else lo = mid;
     }
+    // the fee's rounding can make the check non-monotone by a unit or two: look a little lower
     let best = hi;
     for (let candidate = hi - 1n; candidate > 0n && candidate >= hi - 16n; candidate--) {
-      const probe = [...reduce];
-      probe[j] = candidate;
-      if (attempt(probe)) best = candidate;
+      if (attempt(withReduce(reduce, j, candidate))) best = candidate;
     }
-    reduce[j] = best;
-    return attempt(reduce);
+    return attempt(withReduce(reduce, j, best));
   }
   return undefined;
 }
