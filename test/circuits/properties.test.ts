@@ -14,6 +14,7 @@ import {
   applyDeleverage,
   applyTrade,
   boxMargin,
+  boxShortfall,
   certificateInputs,
   deleverageInputs,
   emptyState,
@@ -31,7 +32,21 @@ const salt = fc.bigInt({ min: 1n, max: (1n << 250n) - 1n });
 const ratio = fc.bigInt({ min: 0n, max: 3_000n });
 const box = fc.bigInt({ min: 0n, max: 2_000n });
 const cash = fc.bigInt({ min: -(10n ** 23n), max: 10n ** 23n });
-const value = fc.bigInt({ min: 0n, max: 10n ** 24n });
+const value = fc.oneof(fc.bigInt({ min: 0n, max: 10n ** 24n }), fc.bigInt({ min: 0n, max: 10n ** 26n }));
+
+/** A collateral value: random, or within 2 units of the boundary the property is about. */
+type ValueChoice = { readonly v: bigint } | { readonly delta: bigint };
+const valueChoice: fc.Arbitrary<ValueChoice> = fc.oneof(
+  value.map((v) => ({ v })),
+  fc.bigInt({ min: -2n, max: 2n }).map((delta) => ({ delta })),
+);
+function pick(choice: ValueChoice, boundary: () => bigint | undefined): bigint {
+  if ("v" in choice) return choice.v;
+  const b = boundary();
+  const v = (b ?? 0n) + choice.delta;
+  return v < 0n ? 0n : v;
+}
+const maxOf = (...xs: (bigint | undefined)[]) => xs.reduce<bigint>((a, b) => (b !== undefined && b > a ? b : a), 0n);
 
 /** A position of up to 1,000 units entered within +-40% of `price`. */
 const position = (price: bigint): fc.Arbitrary<MarketPosition> =>
@@ -85,11 +100,12 @@ describe("Property tests against the reference model (with cash)", function () {
       fc.assert(
         fc.property(
           accountState(PRICES.slice(0, 2)),
-          value,
+          valueChoice,
           prices(PRICES.slice(0, 2)),
           box,
           fc.tuple(ratio, ratio),
-          (s, v, p, d, r) => {
+          (s, choice, p, d, r) => {
+            const v = pick(choice, () => boxShortfall(s, 0n, p, d, r));
             const steps = [0n, 1n, 2n, 3n, 4n].map((k) => 4n * (BPS - d) + 2n * d * k);
             let gridMin: bigint | undefined;
             let cornerMin: bigint | undefined;
@@ -140,18 +156,20 @@ describe("Property tests against the reference model (with cash)", function () {
           fc.bigInt({ min: 5_000n, max: 15_000n }),
           fc.bigInt({ min: 0n, max: 200n }),
           fc.bigInt({ min: 0n, max: 100n }),
-          (q, side, entry, v, feeBps) => {
+          fc.bigInt({ min: 0n, max: 500n }),
+          fc.bigInt({ min: -(10n ** 12n), max: 10n ** 12n }),
+          (q, side, entry, v, feeBps, d, cash) => {
             const p = [3000_00000000n];
             const s: AccountState = {
               salt: 1n,
-              cash: 0n,
+              cash,
               markets: [{ size: q, side, cost: (q * p[0] * entry) / BPS }],
             };
-            const plan = planDeleverage(s, v * 10n ** 10n, { prices: p, pm, d: 0n, feeBps });
+            const plan = planDeleverage(s, v * 10n ** 10n, { prices: p, pm, d, feeBps });
             const passes = (dq: bigint) => {
               const r = applyDeleverage(s, [dq], p, feeBps, 1n);
               const after = v * 10n ** 10n - r.fee;
-              return after >= 0n && boxMargin(r.next, after, p, 0n, pm);
+              return after >= 0n && boxMargin(r.next, after, p, d, pm);
             };
             let smallest: bigint | undefined;
             for (let dq = 0n; dq <= q; dq++)
@@ -162,7 +180,7 @@ describe("Property tests against the reference model (with cash)", function () {
             expect(plan?.reduce[0]).to.equal(smallest);
           },
         ),
-        { numRuns: 60 },
+        { numRuns: 300 },
       );
     });
   });
@@ -182,11 +200,12 @@ describe("Property tests against the reference model (with cash)", function () {
       await fc.assert(
         fc.asyncProperty(
           accountState(PRICES),
-          value,
+          valueChoice,
           prices(PRICES),
           box,
           fc.tuple(ratio, ratio, ratio, ratio),
-          async (s, v, p, d, pm) => {
+          async (s, choice, p, d, pm) => {
+            const v = pick(choice, () => boxShortfall(s, 0n, p, d, pm));
             const inputs = certificateInputs(s, { value: v, d, prices: p, pm, context: ctx(Domain.Prove) }).inputs;
             if (boxMargin(s, v, p, d, pm)) await cert.accepts(inputs);
             else await cert.rejects(inputs, { check: 4, template: "BoxMargin" });
@@ -215,11 +234,11 @@ describe("Property tests against the reference model (with cash)", function () {
           accountState(PRICES),
           trade,
           fc.boolean(),
-          value,
+          valueChoice,
           box,
           fc.bigInt({ min: 0n, max: 10n ** 7n }),
           fc.bigInt({ min: 0n, max: BPS }),
-          async (s0, t0, withdrawing, v, d, minValue, settleShare) => {
+          async (s0, t0, withdrawing, choice, d, minValue, settleShare) => {
             const s = s0;
             let t = t0;
             if (t.kind === "reduce") {
@@ -230,6 +249,15 @@ describe("Property tests against the reference model (with cash)", function () {
             if (t.kind === "increase" && s.markets[t.market].size > 0n) t = { ...t, side: s.markets[t.market].side };
             const probe = applyTrade(s, t, PRICES, 0n, 1n);
             const settle = (probe.settleable * settleShare) / BPS;
+            const after = applyTrade(s, t, PRICES, settle, 1n).next;
+            const flat = after.markets.every((m) => m.size === 0n);
+            const v = pick(choice, () =>
+              maxOf(
+                boxShortfall(after, 0n, PRICES, 0n, marginRatios(t, withdrawing, MM, IM)),
+                boxShortfall(after, 0n, PRICES, d, MM),
+                flat ? 0n : minValue * 10n ** 12n,
+              ),
+            );
             const params = {
               trade: t,
               settle,
@@ -248,7 +276,7 @@ describe("Property tests against the reference model (with cash)", function () {
             const next = w.result.next;
             const centre = boxMargin(next, v, PRICES, 0n, marginRatios(t, withdrawing, MM, IM));
             const inBox = boxMargin(next, v, PRICES, d, MM);
-            const dust = next.markets.every((m) => m.size === 0n) || v >= minValue * 10n ** 12n;
+            const dust = flat || v >= minValue * 10n ** 12n;
             if (!centre) await update.rejects(w.inputs, { check: 10 });
             else if (!inBox) await update.rejects(w.inputs, { check: 11 });
             else if (!dust) await update.rejects(w.inputs, { check: 12 });
@@ -264,13 +292,14 @@ describe("Property tests against the reference model (with cash)", function () {
         fc.asyncProperty(
           accountState(PRICES),
           fc.tuple(...PRICES.map(() => fc.bigInt({ min: 0n, max: BPS }))),
-          value,
+          valueChoice,
           box,
           fc.bigInt({ min: 0n, max: 200n }),
-          async (s, shares, v, d, feeBps) => {
+          async (s, shares, choice, d, feeBps) => {
             const reduce = s.markets.map((m, j) => (m.size * shares[j]) / BPS);
             const r = applyDeleverage(s, reduce, PRICES, feeBps, 9n);
             const pm = MM.map((x) => x * 2n);
+            const v = pick(choice, () => boxShortfall(r.next, 0n, PRICES, d, pm));
             const inputs = deleverageInputs(s, {
               reduce,
               prices: PRICES,
@@ -294,9 +323,11 @@ describe("Property tests against the reference model (with cash)", function () {
         fc.asyncProperty(
           accountState(PRICES),
           value,
-          fc.bigInt({ min: 0n, max: 10n ** 23n }),
+          valueChoice,
           fc.bigInt({ min: 0n, max: 10n ** 22n }),
-          async (s, v, claimed, penalty) => {
+          async (s, v, choice, penalty) => {
+            // claimed: random, or within 2 units of E - penalty
+            const claimed = pick(choice, () => equity(s, v, PRICES) - penalty);
             const inputs = equityInputs(s, {
               value: v,
               claimed,
