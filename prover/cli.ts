@@ -9,8 +9,7 @@ import { Command, CommanderError, Option } from "commander";
 import { JsonRpcProvider, NonceManager, Wallet, parseUnits } from "ethers";
 import pino from "pino";
 import { z } from "zod";
-import { IERC20Metadata__factory } from "../core/contracts";
-import { ModelError, SIZE_DECIMALS, Side, type Trade } from "./model";
+import { ModelError, SIZE_DECIMALS, Side, type Trade, VALUE_DECIMALS } from "./model";
 import { loadKeys } from "./lib/circuits";
 import { ProverError, ProverErrorCode } from "./lib/errors";
 import { DEFAULT_DAEMON, Daemon } from "./daemon/daemon";
@@ -132,15 +131,13 @@ async function asset(
   s: string,
   amount: string,
 ): Promise<{ asset: bigint; amount: bigint; symbol: string }> {
-  const list = await t.registry.assets();
-  const symbols = await Promise.all(
-    list.map((a) => IERC20Metadata__factory.connect(a.token, t.registry.runner).symbol()),
-  );
+  const view = await t.read();
+  const symbols = view.symbols;
   const i = symbols.findIndex((x) => x.toUpperCase() === s.toUpperCase());
-  const idx = i >= 0 ? i : /^\d+$/.test(s) && Number(s) < list.length ? Number(s) : -1;
+  const idx = i >= 0 ? i : /^\d+$/.test(s) && Number(s) < symbols.length ? Number(s) : -1;
   if (idx < 0) throw new InputError(`unknown asset "${s}": use one of ${symbols.join(", ")}`);
   if (!/^\d+(\.\d+)?$/.test(amount)) throw new InputError(`amount "${amount}" is not a positive decimal number`);
-  const decimals = Number(list[idx].decimals);
+  const decimals = view.decimals[idx];
   if ((amount.split(".")[1]?.length ?? 0) > decimals)
     throw new InputError(`amount "${amount}" has more than ${decimals} decimals (${symbols[idx]})`);
   const a = parseUnits(amount, decimals);
@@ -165,8 +162,20 @@ function withTrader(fn: (t: TraderService, ...args: string[]) => Promise<void>, 
 }
 
 async function trade(t: TraderService, tr: Trade, what: string): Promise<void> {
-  const r = await t.update(tr);
-  console.log(`${what}: done (tx ${r.txHash}, realised pnl ${fmtValue(r.pnl)}, proof ${Math.round(r.proveMs)} ms)`);
+  const r = await t.update({ trade: tr });
+  console.log(`${what}: done (tx ${r.txHash}, proof ${Math.round(r.proveMs)} ms; realised PnL stays private in cash)`);
+}
+
+/** A settlement amount in quote units ("all" settles the whole cash balance), signed like the cash. */
+function settleAmount(t: TraderService, text: string): bigint {
+  const cash = t.state.cash;
+  if (text === "all") return cash;
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new InputError(`settle amount "${text}" is not "all" or a positive number`);
+  const v = parseUnits(text, VALUE_DECIMALS);
+  if (v > (cash < 0n ? -cash : cash)) {
+    throw new InputError(`cannot settle ${text}: the cash balance is ${fmtValue(cash)}`);
+  }
+  return cash < 0n ? -v : v;
 }
 
 export function program(): Command {
@@ -201,12 +210,32 @@ export function program(): Command {
     );
   p.command("withdraw <asset> <amount>")
     .description("withdraw collateral (proves the rest still meets initial margin)")
-    .action(
-      withTrader(async (t, a, amt) => {
+    .option("--settle <amount>", "also settle this much cash (quote units, or `all`) into collateral")
+    .action(async (a: string, amt: string, o: { settle?: string }, cmd: Command) =>
+      withTrader(async (t) => {
         const x = await asset(t, a, amt);
-        await t.update({ kind: "none" }, { asset: x.asset, amount: x.amount });
-        console.log(`withdrew ${amt} ${x.symbol}`);
-      }),
+        const settle = o.settle ? settleAmount(t, o.settle) : 0n;
+        const r = await t.update({
+          trade: { kind: "none" },
+          settle,
+          withdraw: { asset: Number(x.asset), amount: x.amount },
+        });
+        console.log(`withdrew ${amt} ${x.symbol} (tx ${r.txHash})`);
+      })(cmd, cmd),
+    );
+  p.command("settle [amount]")
+    .description("settle realised cash into collateral (gains paid by the fund, losses taken); default all")
+    .action(async (amount: string | undefined, _o: unknown, cmd: Command) =>
+      withTrader(async (t) => {
+        const settle = settleAmount(t, amount ?? "all");
+        if (settle === 0n) throw new InputError("the cash balance is 0: nothing to settle");
+        const r = await t.update({ trade: { kind: "none" }, settle });
+        const owed =
+          r.owedTokens > 0n
+            ? ` (the fund is short: ${r.owedTokens} base units are owed and paid to this address later)`
+            : "";
+        console.log(`settled ${fmtValue(settle)} (tx ${r.txHash})${owed}`);
+      })(cmd, cmd),
     );
   p.command("open <market> <side> <size>")
     .description("open a position at the oracle price, e.g. `open ETH long 1.5`")
@@ -249,15 +278,34 @@ export function program(): Command {
       }),
     );
   p.command("prove")
-    .description("refresh the solvency proof at current prices")
-    .action(withTrader(async (t) => console.log(`proven (tx ${await t.prove()})`), false));
-  p.command("claim")
-    .description("after a liquidation: claim equity at the snapshot minus the penalty")
+    .description("refresh the certificate at current prices")
+    .action(withTrader(async (t) => console.log(`certificate proven (tx ${await t.prove()})`), false));
+  p.command("respond")
+    .description("answer an open challenge by hand: a certificate, else a private deleverage")
     .action(
       withTrader(async (t) => {
-        const r = await t.claim();
-        console.log(`claimed: equity ${fmtValue(r.equity)} (tx ${r.txHash})`);
-      }, false),
+        const view = await t.read();
+        const rec = await t.openChallenge(view);
+        if (!rec) throw new InputError("the account has no open challenge");
+        const a = await t.answer(rec, view);
+        if (a.kind === "none") throw new ProverError(ProverErrorCode.BadInput, a.reason);
+        console.log(`answered with a ${a.kind} (tx ${await t.sendAnswer(rec, a)})`);
+      }),
+    );
+  p.command("claim")
+    .description("after a liquidation: claim up to equity minus the penalty (rounded, so it does not publish equity)")
+    .option("--amount <quote>", "claim exactly this much (quote units)")
+    .option("--digits <n>", "round the default claim down to n significant digits", "2")
+    .action(async (o: { amount?: string; digits: string }, cmd: Command) =>
+      withTrader(async (t) => {
+        const digits = Number(o.digits);
+        if (!Number.isInteger(digits) || digits < 1) throw new InputError("--digits must be a positive integer");
+        const amount = o.amount === undefined ? undefined : parseUnits(o.amount, VALUE_DECIMALS);
+        const r = await t.claim({ amount, digits });
+        console.log(
+          `claimed ${fmtValue(r.claimed)} of at most ${fmtValue(r.claimable)}; paid ${r.paid} settlement base units now (tx ${r.txHash})`,
+        );
+      }, false)(cmd, cmd),
     );
   p.command("status")
     .description("the private view: positions, equity, margin ratio, liquidation prices")

@@ -6,15 +6,22 @@
 import * as fs from "node:fs";
 import type { Logger } from "pino";
 import type { ContractTransactionResponse, Signer } from "ethers";
-import {
-  IERC20Metadata__factory,
-  OracleAdapter__factory,
-  type ZkMarginRegistry,
-  ZkMarginRegistry__factory,
-} from "../../core/contracts";
+import { IERC20Metadata__factory, type ZkMarginRegistry, ZkMarginRegistry__factory } from "../../core/contracts";
 import { type AccountState, type Trade, commitment, emptyState } from "../model";
-import { prepareClaim, prepareProve, prepareResponse, prepareUpdate } from "../lib/actions";
-import type { ProverKeys, SolidityProof } from "../lib/circuits";
+import {
+  type Answer,
+  type CertPolicy,
+  DEFAULT_CERT_POLICY,
+  type PreparedClaim,
+  type UpdateRequest,
+  freshSalt,
+  prepareAnswer,
+  prepareClaim,
+  prepareProve,
+  prepareUpdate,
+} from "../lib/actions";
+import { type ChallengeRecord, ChainView, type LiquidationRecord, type PublicState } from "../lib/chain";
+import type { ProverKeys } from "../lib/circuits";
 import { ProverError, ProverErrorCode } from "../lib/errors";
 import { requireMatchingVerifiers } from "../lib/verifierCheck";
 import { type ReconcileOutcome, StateStore } from "../store/stateStore";
@@ -28,6 +35,10 @@ function crashPoint(point: string): void {
 export const STATUS = ["none", "active", "liquidated", "closed"] as const;
 
 export interface TraderOptions {
+  /** First block to scan for the account's events (the address book's deployment block). */
+  fromBlock?: number;
+  /** How certificates choose their box and proven ratios. */
+  certPolicy?: CertPolicy;
   stateFile: string;
   passphrase: string;
   signer: Signer;
@@ -46,6 +57,8 @@ export class TraderService {
     readonly log: Logger,
     private readonly opts: TraderOptions,
   ) {}
+
+  private _chain?: ChainView;
 
   get store(): StateStore {
     return this._store;
@@ -172,31 +185,140 @@ export class TraderService {
     return outcome;
   }
 
+  /** The chain's public view for this account (prices, ratios, collateral, records). */
+  get chain(): ChainView {
+    this._chain ??= new ChainView(this.registry, this.account, this.opts.fromBlock ?? 0);
+    return this._chain;
+  }
+
+  /** Everything public the next proof depends on. */
+  read(): Promise<PublicState> {
+    return this.chain.read();
+  }
+
   /** Deposits collateral (approving the registry first if needed). */
   async deposit(asset: bigint, amount: bigint): Promise<void> {
-    const token = IERC20Metadata__factory.connect(
-      (await this.registry.assets())[Number(asset)].token,
-      this.registry.runner,
-    );
+    const [tokens] = await this.registry.assets();
+    const token = IERC20Metadata__factory.connect(tokens[Number(asset)], this.registry.runner);
     const registryAddr = await this.registry.getAddress();
     if ((await token.allowance(this.account, registryAddr)) < amount)
       await (await token.approve(registryAddr, amount)).wait();
     await (await this.registry.deposit(asset, amount)).wait();
-    this.log.info({ asset: asset.toString(), amount: amount.toString() }, "deposited");
+    this.log.info({ event: "deposited", asset: asset.toString(), amount: amount.toString() }, "deposited");
   }
 
-  /** Trades and/or withdraws through an Update proof, crash-safely. */
+  /** A salt this state file never used (the prover never reuses one). */
+  private salt(): bigint {
+    for (;;) {
+      const s = freshSalt();
+      if (!this.store.usedSalt(s)) return s;
+    }
+  }
+
+  /**
+   * Trades, settles and/or withdraws through an Update proof, crash-safely: prove -> write the next state
+   * as pending -> send -> record the transaction -> wait -> commit.
+   */
   async update(
-    trade: Trade,
-    withdraw?: { asset: bigint; amount: bigint },
-  ): Promise<{ pnl: bigint; txHash: string; proveMs: number }> {
-    await this.requireUnchallenged();
-    const p = await prepareUpdate(this.keys, this.registry, this.account, this.state, trade, withdraw);
-    this.store.setPending(p.next, `${trade.kind}${withdraw?.amount ? ` + withdraw ${withdraw.amount}` : ""}`);
+    req: UpdateRequest,
+  ): Promise<{ txHash: string; proveMs: number; paidTokens: bigint; owedTokens: bigint }> {
+    const view = await this.requireUnchallenged();
+    const p = await prepareUpdate(this.keys, view, this.state, req, this.policy, this.salt());
+    const label = `${req.trade.kind}${req.settle ? " + settle" : ""}${req.withdraw?.amount ? " + withdraw" : ""}`;
+    const txHash = await this.commitTransition(p.next, label, () => this.registry.update(p.args, p.proof.proof));
+    this.log.info({ event: "update-committed", tx: txHash, proveMs: Math.round(p.proof.ms) }, "update committed");
+    return { txHash, proveMs: p.proof.ms, paidTokens: p.paidTokens, owedTokens: p.owedTokens };
+  }
+
+  /** Trade helper (no settlement, no withdrawal). */
+  trade(trade: Trade): ReturnType<TraderService["update"]> {
+    return this.update({ trade });
+  }
+
+  /** Proactive certificate at current prices. */
+  async prove(): Promise<string> {
+    const view = await this.requireUnchallenged();
+    const p = await prepareProve(this.keys, view, this.state, this.policy);
+    const tx = await this.registry.prove(p.d, p.pm, p.proof.proof);
+    await this.mined(tx);
+    this.log.info({ event: "certified", tx: tx.hash, proveMs: Math.round(p.proof.ms) }, "certificate proven");
+    return tx.hash;
+  }
+
+  /** The open challenge's record, or undefined. */
+  async openChallenge(view?: PublicState): Promise<ChallengeRecord | undefined> {
+    const v = view ?? (await this.read());
+    return this.chain.openChallenge(v.recordHash);
+  }
+
+  /** The answer to the open challenge: certificate, deleverage, or none with the shortfall. */
+  async answer(record: ChallengeRecord, view?: PublicState): Promise<Answer> {
+    return prepareAnswer(this.keys, view ?? (await this.read()), this.state, record, this.policy);
+  }
+
+  /**
+   * Sends an answer (respond or respondDeleverage). A deleverage changes the private state, so it goes
+   * through the same crash-safe order as an update.
+   */
+  async sendAnswer(record: ChallengeRecord, a: Answer): Promise<string> {
+    if (a.kind === "certificate") {
+      const tx = await this.registry.respond(this.account, record, a.d, a.pm, a.proof.proof);
+      await this.mined(tx);
+      return tx.hash;
+    }
+    if (a.kind === "deleverage") {
+      return this.commitTransition(a.next, "deleverage", () =>
+        this.registry.respondDeleverage(this.account, record, a.args, a.proof.proof),
+      );
+    }
+    throw new ProverError(ProverErrorCode.BadInput, a.reason);
+  }
+
+  /** The liquidation record, if the account was liquidated. */
+  async liquidation(view?: PublicState): Promise<LiquidationRecord | undefined> {
+    const v = view ?? (await this.read());
+    if (v.status !== "liquidated") return undefined;
+    return this.chain.liquidation(v.recordHash);
+  }
+
+  /** Claims after a liquidation: `amount` in value units, default the most, rounded to `digits`. */
+  async claim(o: { amount?: bigint; digits?: number } = {}): Promise<PreparedClaim & { txHash: string; paid: bigint }> {
+    const view = await this.read();
+    const rec = await this.liquidation(view);
+    if (!rec) throw new ProverError(ProverErrorCode.BadInput, `account is ${view.status}: nothing to claim`);
+    const p = await prepareClaim(this.keys, view, this.state, rec, o);
+    const tx = await this.registry.claim(rec, p.claimed, p.proof.proof);
+    const r = await tx.wait();
+    if (!r || r.status !== 1) throw new ProverError(ProverErrorCode.TxFailed, `claim transaction ${tx.hash} failed`);
+    const ev = r.logs
+      .map((l) => {
+        try {
+          return this.registry.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((e) => e?.name === "Claimed");
+    const paid = ev ? BigInt(ev.args.paid) : 0n;
+    this.log.info({ event: "claimed", tx: tx.hash }, "claimed");
+    return { ...p, txHash: tx.hash, paid };
+  }
+
+  private get policy(): CertPolicy {
+    return this.opts.certPolicy ?? DEFAULT_CERT_POLICY;
+  }
+
+  /** prove -> pending -> send -> record tx -> wait -> commit, recovering what a crash leaves (reconcile). */
+  private async commitTransition(
+    next: AccountState,
+    label: string,
+    send: () => Promise<ContractTransactionResponse>,
+  ): Promise<string> {
+    this.store.setPending(next, label);
     crashPoint("after-pending");
     let tx: ContractTransactionResponse;
     try {
-      tx = await this.registry.update(p.args, p.proof.proof);
+      tx = await send();
     } catch (e) {
       // never broadcast (e.g. prices moved and the proof no longer verifies): keep the state as it was
       this.store.abandonPending();
@@ -210,62 +332,30 @@ export class TraderService {
     });
     if (!receipt || receipt.status !== 1) {
       this.store.abandonPending();
-      throw new ProverError(ProverErrorCode.TxFailed, `update transaction ${tx.hash} reverted`);
+      throw new ProverError(ProverErrorCode.TxFailed, `transaction ${tx.hash} reverted`);
     }
     crashPoint("after-mined");
     const onChain = (await this.registry.accountOf(this.account)).commitment;
-    if (onChain !== commitment(p.next))
-      throw new ProverError(ProverErrorCode.TxFailed, "the update was mined but the chain holds another commitment");
+    if (onChain !== commitment(next))
+      throw new ProverError(
+        ProverErrorCode.TxFailed,
+        "the transaction was mined but the chain holds another commitment",
+      );
     this.store.commitPending();
-    this.log.info(
-      { kind: trade.kind, pnl: p.args.pnl.toString(), tx: tx.hash, proveMs: Math.round(p.proof.ms) },
-      "update committed",
-    );
-    return { pnl: p.args.pnl, txHash: tx.hash, proveMs: p.proof.ms };
-  }
-
-  /** Proactive refresh at current prices. */
-  async prove(): Promise<string> {
-    await this.requireUnchallenged();
-    const p = await prepareProve(this.keys, this.registry, this.account, this.state);
-    const tx = await this.registry.prove(p.proof);
-    await this.mined(tx);
-    this.log.info({ tx: tx.hash, proveMs: Math.round(p.ms) }, "solvency proven at current prices");
     return tx.hash;
   }
 
-  /** Proof answering the open challenge (sending it is the daemon's job, with retries and gas bumps). */
-  responseProof(): Promise<{ proof: SolidityProof; ms: number }> {
-    return prepareResponse(this.keys, this.registry, this.account, this.state);
-  }
-
-  /** Claims equity after a liquidation. */
-  async claim(): Promise<{ equity: bigint; txHash: string; proveMs: number }> {
-    const { equity, proof } = await prepareClaim(this.keys, this.registry, this.account, this.state);
-    const tx = await this.registry.claim(equity, proof.proof);
-    await this.mined(tx);
-    this.log.info({ equity: equity.toString(), tx: tx.hash }, "equity claimed");
-    return { equity, txHash: tx.hash, proveMs: proof.ms };
-  }
-
-  async marketPrices(): Promise<bigint[]> {
-    const oracle = OracleAdapter__factory.connect(await this.registry.oracle(), this.registry.runner);
-    return (await oracle.marketPrices()).map(BigInt);
-  }
-
-  private async requireUnchallenged(): Promise<void> {
-    const acc = await this.registry.accountOf(this.account);
-    if (acc.status !== 1n)
-      throw new ProverError(
-        ProverErrorCode.Liquidated,
-        `account is ${STATUS[Number(acc.status)]}: only claim is possible`,
-      );
-    if ((await this.registry.challengeOf(this.account)).deadline !== 0n) {
+  private async requireUnchallenged(): Promise<PublicState> {
+    const view = await this.read();
+    if (view.status !== "active")
+      throw new ProverError(ProverErrorCode.Liquidated, `account is ${view.status}: only claim is possible`);
+    if (!/^0x0+$/.test(view.recordHash)) {
       throw new ProverError(
         ProverErrorCode.BadInput,
-        "the account is challenged: answer the challenge first (the daemon does it automatically)",
+        "the account is challenged: answer the challenge first (`zkm respond`, or the daemon does it)",
       );
     }
+    return view;
   }
 
   private async mined(tx: ContractTransactionResponse): Promise<void> {

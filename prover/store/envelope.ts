@@ -17,6 +17,12 @@ export interface KdfParams {
 }
 /** scrypt cost: about 100 ms and 32 MiB here (N = 2^15). */
 export const DEFAULT_KDF: KdfParams = { N: 1 << 15, r: 8, p: 1 };
+/**
+ * The most expensive scrypt a state header may ask for: N <= 2^18, r <= 16, p <= 4 (at most 512 MiB and
+ * a few seconds). A crafted header asking for more (N = 2^22 took 37 s and 4 GiB) is refused before any
+ * work is done.
+ */
+export const MAX_KDF: KdfParams = { N: 1 << 18, r: 16, p: 4 };
 
 const hex = z.string().regex(/^[0-9a-f]*$/);
 const Envelope = z.object({
@@ -99,6 +105,12 @@ export function open(fileText: string, passphrase: string, where: string): strin
   const tag = Buffer.from(e.tag, "hex");
   if (iv.length !== 12 || tag.length !== 16)
     throw new StoreError(StoreErrorCode.Corrupted, `${where} has a malformed nonce or tag; restore a backup`);
+  if (e.kdf.N > MAX_KDF.N || e.kdf.r > MAX_KDF.r || e.kdf.p > MAX_KDF.p || (e.kdf.N & (e.kdf.N - 1)) !== 0) {
+    throw new StoreError(
+      StoreErrorCode.KdfTooExpensive,
+      `${where} asks for scrypt N=${e.kdf.N}, r=${e.kdf.r}, p=${e.kdf.p}: above this prover's maximum (N=2^18, r=16, p=4) or N not a power of two; refusing to derive a key (the header may have been tampered with)`,
+    );
+  }
   let derived: { enc: Buffer; check: Buffer };
   try {
     derived = keys(passphrase, Buffer.from(e.kdf.salt, "hex"), e.kdf);

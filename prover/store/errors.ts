@@ -8,6 +8,9 @@ export enum StoreErrorCode {
   Corrupted = "STATE_CORRUPTED",
   Locked = "STATE_LOCKED",
   ChainMismatch = "CHAIN_MISMATCH",
+  OldFormat = "STATE_OLD_FORMAT",
+  SaltReused = "SALT_REUSED",
+  KdfTooExpensive = "KDF_TOO_EXPENSIVE",
 }
 
 export class StoreError extends CodedError<StoreErrorCode> {}

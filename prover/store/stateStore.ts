@@ -16,14 +16,17 @@ const big = z.string().regex(/^-?\d+$/);
 const StoredState = z.object({
   commitment: big,
   salt: big,
+  cash: big,
   markets: z.array(z.object({ size: big, side: z.union([z.literal(0), z.literal(1)]), cost: big })),
   label: z.string(),
   at: z.string(),
   txHash: z.string().optional(),
 });
 type StoredState = z.infer<typeof StoredState>;
+/** Version 2: states carry the committed cash (realised, unsettled PnL) of the v2 commitment. */
+export const STATE_FORMAT_VERSION = 2;
 const Doc = z.object({
-  version: z.literal(1),
+  version: z.literal(STATE_FORMAT_VERSION),
   chainId: big,
   registry: z.string(),
   account: z.string(),
@@ -45,6 +48,7 @@ function toStored(state: AccountState, label: string, txHash?: string): StoredSt
   return {
     commitment: commitment(state).toString(),
     salt: state.salt.toString(),
+    cash: state.cash.toString(),
     markets: state.markets.map((m) => ({ size: m.size.toString(), side: m.side as 0 | 1, cost: m.cost.toString() })),
     label,
     at: new Date().toISOString(),
@@ -53,8 +57,9 @@ function toStored(state: AccountState, label: string, txHash?: string): StoredSt
 }
 
 function fromStored(s: StoredState): AccountState {
-  const state = {
+  const state: AccountState = {
     salt: BigInt(s.salt),
+    cash: BigInt(s.cash),
     markets: s.markets.map((m) => ({ size: BigInt(m.size), side: m.side as Side, cost: BigInt(m.cost) })),
   };
   if (commitment(state).toString() !== s.commitment) {
@@ -75,6 +80,13 @@ function readDoc(file: string, passphrase: string): Doc {
     parsed = JSON.parse(text);
   } catch {
     throw new StoreError(StoreErrorCode.Corrupted, `${file} decrypted to invalid JSON`);
+  }
+  const version = (parsed as { version?: unknown } | null)?.version;
+  if (version === 1) {
+    throw new StoreError(
+      StoreErrorCode.OldFormat,
+      `${file} is a zkmargin v1 state file: v2 commits hidden cash and cannot open it. Close the v1 positions and withdraw with the v1 prover (its registry is unchanged), then run \`zkm init\` against the v2 registry`,
+    );
   }
   const r = Doc.safeParse(parsed);
   if (!r.success)
@@ -113,7 +125,7 @@ export class StateStore {
         `${file} already exists: refusing to overwrite a private state`,
       );
     const doc: Doc = {
-      version: 1,
+      version: STATE_FORMAT_VERSION,
       chainId: id.chainId.toString(),
       registry: id.registry,
       account: id.account,
@@ -166,8 +178,21 @@ export class StateStore {
     this.lock.release();
   }
 
-  /** Records the next state before its transaction is sent. An older pending state moves to history. */
+  /** Whether `salt` was ever used by a state of this file (the prover never reuses one). */
+  usedSalt(salt: bigint): boolean {
+    const s = salt.toString();
+    const d = this.doc;
+    return d.committed.salt === s || d.pending?.salt === s || d.history.some((h) => h.salt === s);
+  }
+
+  /**
+   * Records the next state before its transaction is sent. An older pending state moves to history.
+   * Refuses a salt used before (two states with one salt would let an observer link or test them).
+   */
   setPending(next: AccountState, label: string): void {
+    if (this.usedSalt(next.salt)) {
+      throw new StoreError(StoreErrorCode.SaltReused, `refusing to record a state with a salt used before (${label})`);
+    }
     this.mutate((d) => {
       if (d.pending) d.history.unshift(d.pending);
       d.pending = toStored(next, label);
