@@ -27,7 +27,11 @@ interface IZkMarginRegistry {
     error Registry__BadParameter(string name);
     error Registry__BoxTooWide(uint256 d, uint256 max);
     error Registry__RatioBelowRequired(uint256 market, uint256 proven, uint256 required);
+    /// @notice A calldata value that enters a public signal (a new commitment) is not below the field modulus.
+    error Registry__NotInField(uint256 value);
+    /// @notice A value field of a public word (collateral value, fee, claim, penalty) is not below 2^120.
     error Registry__ValueTooLarge(uint256 value);
+    /// @notice A settlement is not strictly between -2^127 and 2^127.
     error Registry__SettleOutOfRange(int256 settle);
     error Registry__InsufficientCollateral(uint256 asset, uint256 balance, uint256 needed);
     error Registry__UnknownAsset(uint256 asset);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IZkMarginRegistry} from "../interfaces/IZkMarginRegistry.sol";
+
 /// @title PublicInputs
 /// @notice Builds the circuits' packed public words from values the registry rebuilt from its own
 ///         storage (docs/protocol-v2.md section 4; prover/model/packing.ts mirrors every layout).
@@ -22,26 +24,23 @@ library PublicInputs {
     uint256 internal constant DELEVERAGE = 4;
     uint256 internal constant CLAIM = 5;
 
-    error PublicInputs__NotInField(uint256 value);
-    error PublicInputs__ValueTooLarge(uint256 value);
-    error PublicInputs__SignedOutOfRange(int256 value);
-
     /// @notice ctx = keccak256(abi.encode(domain, chainId, registry, account, nonce)) mod p.
     function context(uint256 domain, address account, uint256 nonce) internal view returns (uint256) {
         return uint256(keccak256(abi.encode(domain, block.chainid, address(this), account, nonce))) % FIELD;
     }
 
     function requireField(uint256 value) internal pure {
-        if (value >= FIELD) revert PublicInputs__NotInField(value);
+        if (value >= FIELD) revert IZkMarginRegistry.Registry__NotInField(value);
     }
 
     function requireValue(uint256 value) internal pure {
-        if (value > MAX_VALUE) revert PublicInputs__ValueTooLarge(value);
+        if (value > MAX_VALUE) revert IZkMarginRegistry.Registry__ValueTooLarge(value);
     }
 
     /// @notice x + 2^127 for |x| < 2^127.
     function offsetSigned(int256 x) internal pure returns (uint256) {
-        if (x <= -int256(SIGNED_OFFSET) || x >= int256(SIGNED_OFFSET)) revert PublicInputs__SignedOutOfRange(x);
+        if (x <= -int256(SIGNED_OFFSET) || x >= int256(SIGNED_OFFSET))
+            revert IZkMarginRegistry.Registry__SettleOutOfRange(x);
         return uint256(x + int256(SIGNED_OFFSET));
     }
 
