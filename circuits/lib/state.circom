@@ -97,9 +97,12 @@ template SaltRule(M) {
 
 /*
  * NonZeroSalt()
- * Inputs:        salt
+ * Inputs:        salt        the salt of a state a proof creates
  * Outputs:       none
+ * Parameters:    none
  * Functionality: salt != 0 (salt has an inverse: salt * inverse === 1).
+ * Notes:         NOTE: the prover draws every salt uniformly below p and never reuses one; the circuit can
+ *                only refuse 0, the salt reserved for the public empty state.
  */
 template NonZeroSalt() {
     signal input salt;
