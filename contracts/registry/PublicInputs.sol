@@ -66,7 +66,7 @@ library PublicInputs {
         uint64 pm
     ) internal pure returns (uint256 w0, uint256 w1, uint256 w2) {
         requireValue(valueAfter);
-        w0 = valueAfter | (offsetSigned(settle) << 120) | ((withdrawing ? 1 : 0) << 248);
+        w0 = valueAfter | (offsetSigned(settle) << 120) | (uint256(withdrawing ? 1 : 0) << 248);
         w1 = d | (minValue40 << 14) | (price(prices, 0) << 54) | (price(prices, 1) << 118) | (price(prices, 2) << 182);
         w2 = price(prices, 3) | (ratios14(mm) << 64) | (ratios14(im) << 120) | (ratios14(pm) << 176);
     }
