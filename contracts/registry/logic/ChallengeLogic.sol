@@ -99,7 +99,7 @@ library ChallengeLogic {
         if (!env.certificateVerifier.verifyProof(proof.a, proof.b, proof.c, sig)) {
             revert IZkMarginRegistry.Registry__ProofInvalid();
         }
-        _answered(s, s.accounts[account], account, r, d, pm);
+        Shared.sendEth(s, msg.sender, _answered(s, s.accounts[account], account, r, d, pm));
     }
 
     /// @notice Answers many challenges with one batched pairing check (k + 3 pairings). Members whose
@@ -114,11 +114,13 @@ library ChallengeLogic {
         (live, count) = _live(s, env, answers);
         if (count == 0) return 0;
         _verifyBatch(s, env, answers, live, count);
+        uint256 fees;
         for (uint256 k = 0; k < answers.length; k++) {
             if (!live[k]) continue;
             Types.Answer calldata x = answers[k];
-            _answered(s, s.accounts[x.account], x.account, x.record, x.d, x.pm);
+            fees += _answered(s, s.accounts[x.account], x.account, x.record, x.d, x.pm);
         }
+        Shared.sendEth(s, msg.sender, fees); // the submitter's shares, in one transfer
     }
 
     /// @notice Answers an open challenge with a Deleverage at current prices (DELEVERAGE context): the
@@ -301,12 +303,12 @@ library ChallengeLogic {
         Types.ChallengeRecord calldata r,
         uint16 d,
         uint64 pm
-    ) private {
+    ) private returns (uint256 fee) {
         acc.recordHash = 0;
         emit IZkMarginRegistry.Responded(account, r.nonce, msg.sender);
         Shared.setCert(acc, account, Types.Cert(r.pinnedAt, d, pm, r.haircuts, r.marketPrices, r.assetPrices));
-        uint256 fee = msg.sender == account ? 0 : (uint256(r.bond) * s.incentives.relayerShareBps) / Types.BPS;
-        Shared.sendEth(s, msg.sender, fee);
+        // the submitter's share of the bond (paid by the caller once), the rest to the owner
+        fee = msg.sender == account ? 0 : (uint256(r.bond) * s.incentives.relayerShareBps) / Types.BPS;
         Shared.sendEth(s, account, r.bond - fee);
     }
 
