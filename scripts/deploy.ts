@@ -1,129 +1,102 @@
 /**
- * Deploys zkmargin to the Hardhat network given by --network and writes an address book to
- * deployments/<network>.json.
+ * Deploys zkmargin v2 to the Hardhat network given by --network and writes an address book to
+ * deployments/<network>.json (every contract, the deployment block, the parameters).
  *
- *   npx hardhat run scripts/deploy.ts --network localhost                       # local: test tokens and feeds
- *   ZKMARGIN_DEPLOY_CONFIG=deploy/mainnet.json npx hardhat run scripts/deploy.ts --network mainnet
+ *   npx hardhat run scripts/deploy.ts --network localhost                 # local: test tokens, feeds, AMM
+ *   ZKMARGIN_DEPLOY_CONFIG=deploy/mynet.json npx hardhat run scripts/deploy.ts --network mynet
+ *   ZKMARGIN_DEPLOY_DRY_RUN=1 ...                                          # validate and print the plan only
  *
- * A real network needs a config file (see deploy/example.json): existing Chainlink feeds, collateral
- * tokens and risk parameters. The verifiers deployed are contracts/verifiers/*.sol: for production, export
- * them from a ceremony first (docs/ceremony.md), or the INSECURE development keys go live.
+ * The config is validated with a strict schema (unknown keys refused) and against every contract's bounds
+ * before any transaction, reporting all errors at once (scripts/lib/params.ts). The verifiers deployed are
+ * contracts/verifiers/*.sol: for production, export them from a ceremony first (docs/ceremony.md), or the
+ * INSECURE development keys go live.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ethers, network } from "hardhat";
-import { z } from "zod";
-import { OracleAdapter__factory } from "../core/contracts";
-import { ROOT } from "./lib/circuits";
-import { DEFAULTS, deployLocal, deployRegistry } from "./lib/deploy";
+import { ROOT } from "../core/artifacts";
+import { DeployConfigError, deploySystem, seedLocal } from "./lib/deploy";
+import { type Params, ParamsSchema, checkParams, localParams, registryRequiredDelay } from "./lib/params";
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
-const uint = z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()]).transform((x) => BigInt(x));
-const Config = z.object({
-  owner: address,
-  guardian: address.optional(),
-  marketFeeds: z.array(z.object({ name: z.string(), feed: address, maxAge: z.number().int() })).length(4),
-  collateral: z
-    .array(
-      z.object({
-        symbol: z.string(),
-        token: address,
-        feed: address,
-        maxAge: z.number().int(),
-        haircutBps: z.number().int(),
-      }),
-    )
-    .min(1)
-    .max(4),
-  sequencerFeed: z.object({ feed: address, grace: z.number().int() }).optional(),
-  timing: z.object({ freshness: uint, responseWindow: uint, exclusivePeriod: uint, claimWindow: uint }),
-  incentives: z.object({
-    bond: uint,
-    bandBps: z.number().int(),
-    bountyBps: z.number().int(),
-    penaltyBps: z.number().int(),
-    bountyCap: uint,
-  }),
-  mmBps: z.tuple([z.number(), z.number(), z.number(), z.number()]),
-  imBps: z.tuple([z.number(), z.number(), z.number(), z.number()]),
-});
+const json = (x: unknown) => JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
 
-async function main(): Promise<void> {
-  const [deployer] = await ethers.getSigners();
-  const chainId = (await ethers.provider.getNetwork()).chainId;
-  const configFile = process.env.ZKMARGIN_DEPLOY_CONFIG;
-  const book: Record<string, unknown> = {
-    network: network.name,
-    chainId: chainId.toString(),
-    deployer: deployer.address,
-    at: new Date().toISOString(),
-  };
-  const insecure = fs
-    .readFileSync(path.join(ROOT, "contracts/verifiers/SolvencyVerifier.sol"), "utf8")
-    .includes("INSECURE");
-
-  if (!configFile) {
+function loadParams(file: string | undefined): { params: Params; local: boolean } {
+  if (!file) {
     if (!["hardhat", "localhost"].includes(network.name)) {
       throw new Error(
         `network ${network.name} needs ZKMARGIN_DEPLOY_CONFIG (see deploy/example.json): test feeds are for local chains only`,
       );
     }
-    const sys = await deployLocal(deployer);
-    book.addresses = sys.addresses;
-    book.parameters = {
-      timing: DEFAULTS.timing,
-      incentives: DEFAULTS.incentives,
-      mmBps: DEFAULTS.mmBps,
-      imBps: DEFAULTS.imBps,
-    };
-  } else {
-    const parsed = Config.safeParse(JSON.parse(fs.readFileSync(configFile, "utf8")));
-    if (!parsed.success)
-      throw new Error(
-        `${configFile}: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
-      );
-    const c = parsed.data;
-    if (insecure)
-      console.warn(
-        "WARNING: contracts/verifiers hold INSECURE development keys; production needs ceremony keys (docs/ceremony.md)",
-      );
-    const oracle = await new OracleAdapter__factory(deployer).deploy(
-      deployer.address,
-      c.marketFeeds.map((f) => f.feed) as [string, string, string, string],
-      c.marketFeeds.map((f) => f.maxAge) as [number, number, number, number],
-      c.collateral.map((a) => a.feed),
-      c.collateral.map((a) => a.maxAge),
-    );
-    await oracle.waitForDeployment();
-    if (c.sequencerFeed) await (await oracle.setSequencerFeed(c.sequencerFeed.feed, c.sequencerFeed.grace)).wait();
-    const registry = await deployRegistry(deployer, {
-      owner: deployer.address,
-      oracle: await oracle.getAddress(),
-      tokens: c.collateral.map((a) => a.token),
-      haircutsBps: c.collateral.map((a) => a.haircutBps),
-      timing: c.timing,
-      incentives: c.incentives,
-      mmBps: c.mmBps,
-      imBps: c.imBps,
-    });
-    if (c.guardian) await (await registry.setGuardian(c.guardian)).wait();
-    // hand both contracts to the owner (two-step: the owner must call acceptOwnership)
-    if (c.owner.toLowerCase() !== deployer.address.toLowerCase()) {
-      await (await registry.transferOwnership(c.owner)).wait();
-      await (await oracle.transferOwnership(c.owner)).wait();
-    }
-    book.addresses = { registry: await registry.getAddress(), oracle: await oracle.getAddress() };
-    book.config = JSON.parse(fs.readFileSync(configFile, "utf8"));
+    return { params: localParams(), local: true };
   }
-  book.verifierKeys = insecure ? "INSECURE development keys" : "ceremony keys";
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`${file}: not readable JSON (${(e as Error).message})`);
+  }
+  const parsed = ParamsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new DeployConfigError(
+      parsed.error.issues.map((i) => `${file}: ${i.path.join(".") || "(top)"}: ${i.message}`),
+    );
+  }
+  return {
+    params: parsed.data,
+    local: ["hardhat", "localhost"].includes(network.name) && !parsed.data.markets[0].feed,
+  };
+}
+
+function plan(p: Params, local: boolean): string {
+  const lines = [
+    `plan for ${network.name} (${local ? "local: test tokens, feeds and a Uniswap V2 pool" : "existing tokens and feeds"}):`,
+    `  1. TimelockController, min delay ${p.governance.minDelay} s (registry needs ${registryRequiredDelay(p.timing)} s)`,
+    `  2. OracleAdapter over ${p.markets.map((m) => m.name).join(", ")} and ${p.collateral.map((c) => c.symbol).join(", ")}${p.sequencer ? ", sequencer feed" : ""}`,
+    `  3. RiskEngine (z ${Number(p.risk.z) / 1e18}, horizon ${p.risk.horizon} s), InsuranceFund (cooldown ${p.fund.cooldown} s), AuctionHouse`,
+    `  4. Update, Certificate, Deleverage, Equity verifiers and the batch verifier; three logic libraries`,
+    `  5. ZkMarginRegistry (window ${p.timing.responseWindow} s, freshness ${p.timing.freshness} s, exclusive ${p.timing.exclusivePeriod} s) and RegistryLens`,
+    `  6. fund.initialize, auction.initialize${p.governance.guardian ? ", guardian set" : ""}; every contract owned by the timelock`,
+  ];
+  return lines.join("\n");
+}
+
+async function main(): Promise<void> {
+  const { params, local } = loadParams(process.env.ZKMARGIN_DEPLOY_CONFIG);
+  const errors = checkParams(params, { local });
+  if (errors.length > 0) throw new DeployConfigError(errors);
+  console.log(plan(params, local));
+  if (process.env.ZKMARGIN_DEPLOY_DRY_RUN === "1") {
+    console.log("dry run: nothing was sent");
+    return;
+  }
+  const insecure = fs
+    .readFileSync(path.join(ROOT, "contracts/verifiers/CertificateVerifier.sol"), "utf8")
+    .includes("INSECURE");
+  if (insecure && !local) {
+    console.warn("WARNING: contracts/verifiers hold INSECURE development keys; production needs ceremony keys");
+  }
+  const [deployer, ...others] = await ethers.getSigners();
+  const sys = await deploySystem(deployer, params, { local, log: (l) => console.log(`  ${l}`) });
+  if (local) await seedLocal(sys, deployer, { traders: others.slice(0, 9).map((s) => s.address) });
+  const book = {
+    network: network.name,
+    chainId: (await ethers.provider.getNetwork()).chainId.toString(),
+    deployer: deployer.address,
+    deploymentBlock: sys.deploymentBlock,
+    at: new Date().toISOString(),
+    verifierKeys: insecure ? "INSECURE development keys" : "ceremony keys",
+    addresses: sys.addresses,
+    parameters: params,
+  };
   const out = path.join(process.env.ZKMARGIN_DEPLOYMENTS_DIR ?? path.join(ROOT, "deployments"), `${network.name}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, `${JSON.stringify(book, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`);
-  console.log(`deployed to ${network.name} (chain ${chainId}); address book: ${path.relative(ROOT, out)}`);
-  console.log(JSON.stringify(book.addresses, null, 2));
+  fs.writeFileSync(out, `${json(book)}\n`);
+  console.log(
+    `deployed to ${network.name} (chain ${book.chainId}, block ${sys.deploymentBlock}); address book: ${path.relative(ROOT, out)}`,
+  );
 }
 
 main().catch((e) => {
   console.error(e instanceof Error ? e.message : e);
-  process.exitCode = 1;
+  process.exitCode = e instanceof DeployConfigError ? 2 : 1;
 });
