@@ -118,7 +118,13 @@ library ChallengeLogic {
         for (uint256 k = 0; k < answers.length; k++) {
             if (!live[k]) continue;
             Types.Answer calldata x = answers[k];
-            fees += _answered(s, s.accounts[x.account], x.account, x.record, x.d, x.pm);
+            Types.Account storage acc = s.accounts[x.account];
+            // a member listed twice is answered (and its bond paid) once: the first answer cleared the record
+            if (acc.recordHash == 0) {
+                count--;
+                continue;
+            }
+            fees += _answered(s, acc, x.account, x.record, x.d, x.pm);
         }
         Shared.sendEth(s, msg.sender, fees); // the submitter's shares, in one transfer
     }
