@@ -11,8 +11,7 @@
  *                     (about 5.9k gas per proof for 3 public inputs). Model: docs/batch-verification.md.
  *  gas.verify_batch16_flat  the same 16 proofs through verifyBatchFlat (signals concatenated).
  *
- * Hardhat is imported lazily; run without HARDHAT_NETWORK so the in-process network is used. Not yet listed
- * in bench/run.ts: its entry would be `{ name: "batch", run: async () => (await import("./batch")).batchFigures() }`.
+ * Hardhat is imported lazily; run without HARDHAT_NETWORK so the in-process network is used.
  */
 import type { CircuitName } from "../core/artifacts";
 import { CircuitKeys, type ProofResult } from "../prover/lib/circuits";
@@ -20,8 +19,8 @@ import { deployBatchVerifier } from "../scripts/lib/batchVerifier";
 import { type Figure, figure, progress } from "./lib/figures";
 import { benchInputs } from "./lib/inputs";
 
-/** The batched statement; switch here when the certificate circuit replaces solvency. */
-const CIRCUIT: CircuitName = "solvency";
+/** The batched statement: the certificate (respond's answers). */
+const CIRCUIT: CircuitName = "certificate";
 /** Batch sizes measured; the largest sets how many proofs are made. */
 export const BATCH_SIZES = [1, 8, 16] as const;
 const INTRINSIC_GAS = 21_000;

@@ -8,7 +8,15 @@ import { AbiCoder, solidityPacked } from "ethers";
 import fc from "fast-check";
 import { ethers } from "hardhat";
 import { BatchVerifier__factory } from "../../core/contracts";
-import { type CircuitInputs, solvencyInputs } from "../../prover/model";
+import {
+  type AccountState,
+  type CircuitInputs,
+  Domain,
+  Side,
+  certificateInputs,
+  contextOf,
+  maxBoxBps,
+} from "../../prover/model";
 import {
   BASE_FIELD as Q,
   type G1,
@@ -21,17 +29,38 @@ import {
 } from "../../scripts/lib/batchVerifier";
 import { type CircuitName, verifierName } from "../../scripts/lib/circuits";
 import { CircuitTester } from "../helpers/circuit";
-import { MM, PRICES, boundaryValue, ctx, mixedState } from "../helpers/fixtures";
 import { Bn254, type Member, member, negG1, negG2 } from "../helpers/groth16";
 
+const PRICES = [3000_00000000n, 60000_00000000n, 150_00000000n, 80000000n];
+const MM = [500n, 400n, 800n, 1000n];
+const UNIT = 10n ** 10n;
+const QUOTE = 10n ** 18n;
+
 /**
- * The statement under test, the one place to switch circuits (v2: `certificate`, 4 public inputs, with its
- * input builder): a valid input of `circuit` for each `id` (distinct ids give distinct public inputs).
+ * The statement under test: a Certificate (respond's answer) of a two-market account, at the widest box
+ * it passes, for the challenge `id` (distinct ids give distinct contexts, so distinct public inputs).
  */
 function statement(id: bigint): { circuit: CircuitName; inputs: CircuitInputs } {
-  const s = mixedState();
-  const inputs = solvencyInputs(s, { value: boundaryValue(s, PRICES, MM), prices: PRICES }, MM, ctx(id));
-  return { circuit: "solvency", inputs };
+  const s: AccountState = {
+    salt: 0x5a17n,
+    cash: -250n * QUOTE,
+    markets: [
+      { size: 10n * UNIT, side: Side.Long, cost: 10n * UNIT * 2900_00000000n },
+      { size: UNIT, side: Side.Short, cost: UNIT * 61000_00000000n },
+      { size: 0n, side: Side.Long, cost: 0n },
+      { size: 0n, side: Side.Long, cost: 0n },
+    ],
+  };
+  const value = 5_000n * QUOTE;
+  const d = maxBoxBps(s, value, PRICES, MM)!;
+  const context = contextOf(
+    Domain.Respond,
+    31337n,
+    "0x00000000000000000000000000000000000000a1",
+    "0x00000000000000000000000000000000000000b2",
+    id,
+  );
+  return { circuit: "certificate", inputs: certificateInputs(s, { value, d, prices: PRICES, pm: MM, context }).inputs };
 }
 
 const CIRCUIT = statement(0n).circuit;
