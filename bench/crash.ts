@@ -31,7 +31,6 @@ const N = Number(process.env.BENCH_CRASH_ACCOUNTS ?? 50);
 const ROUNDS = 8;
 const ROUND_S = 600;
 const POOL_USDC = 20_000_000n;
-const UNIT = 10n ** 10n;
 const E6 = 10n ** 6n;
 const E18 = 10n ** 18n;
 

@@ -21,59 +21,24 @@
  *  gas.verify_certificate  CertificateVerifier.verifyProof alone (estimateGas of a direct call - 21000)
  */
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { ContractTransactionResponse } from "ethers";
-import {
-  prepareAnswer,
-  prepareClaim,
-  prepareProve,
-  prepareResponse,
-  prepareUpdate,
-  type UpdateRequest,
-} from "../prover/lib/actions";
-import { type ChallengeRecord, ChainView, toLiquidation, toRecord } from "../prover/lib/chain";
+import { prepareAnswer, prepareClaim, prepareProve, prepareResponse } from "../prover/lib/actions";
+import { type ChallengeRecord, toLiquidation, toRecord } from "../prover/lib/chain";
 import { type ProverKeys, loadKeys } from "../prover/lib/circuits";
-import { type AccountState, Side, emptyState } from "../prover/model";
+import { Side } from "../prover/model";
 import { E8, type System, deployLocal, seedLocal } from "../scripts/lib/deploy";
-import { CertificateVerifier__factory, type Types, type ZkMarginRegistry } from "../core/contracts";
+import { CertificateVerifier__factory, type Types } from "../core/contracts";
 import { type Figure, figure, median, progress } from "./lib/figures";
+import { BenchTrader, gasOf } from "./lib/trader";
 
 const UNIT = 10n ** 10n;
 const usdc = (x: bigint) => x * 10n ** 6n;
 /** Accounts per batch figure. */
 const BATCH = 16;
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
-  const receipt = await (await tx).wait();
-  if (!receipt || receipt.status !== 1) throw new Error("transaction failed");
-  return Number(receipt.gasUsed);
-}
-
 function med(name: string, samples: number[], per = 1): Figure {
   const values = samples.map((s) => s / per);
   progress(`gas: ${name}: ${values.map((v) => Math.round(v)).join(" ")}`);
   return figure(name, Math.round(median(values)), "gas");
-}
-
-/** A trader keeping its private state, proving with the real circuits. */
-class BenchTrader {
-  state: AccountState = emptyState(4);
-  readonly registry: ZkMarginRegistry;
-  readonly view: ChainView;
-  constructor(
-    readonly signer: HardhatEthersSigner,
-    registry: ZkMarginRegistry,
-    readonly keys: ProverKeys,
-  ) {
-    this.registry = registry.connect(signer);
-    this.view = new ChainView(this.registry, signer.address);
-  }
-
-  async update(req: UpdateRequest): Promise<number> {
-    const p = await prepareUpdate(this.keys, await this.view.read(), this.state, req);
-    const g = await gasOf(this.registry.update(p.args, p.proof.proof));
-    this.state = p.next;
-    return g;
-  }
 }
 
 interface Ctx {
