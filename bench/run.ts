@@ -12,9 +12,13 @@ import { setupFigures } from "./setup";
 
 const SECTIONS: readonly Section[] = [
   { name: "circuits", run: circuitFigures },
+  { name: "contracts", run: async () => (await import("./contracts")).contractFigures() },
   { name: "gas", run: async () => (await import("./gas")).gasFigures() },
-  { name: "prover", run: async () => (await import("./prover")).proverFigures() },
-  { name: "keeper", run: async () => (await import("./keeper")).keeperFigures() },
+  { name: "batch", run: async () => (await import("./batch")).batchFigures() },
+  { name: "auction", run: async () => (await import("./auction")).auctionGasFigures() },
+  { name: "risk", run: async () => (await import("./risk")).riskFigures() },
+  { name: "risk-mc", run: async () => (await import("./risk-mc")).riskFigures() },
+  { name: "crash", run: async () => (await import("./crash")).crashFigures() },
   {
     name: "setup",
     skip: () => (process.env.BENCH_SKIP_SETUP === "1" ? "BENCH_SKIP_SETUP=1" : undefined),
