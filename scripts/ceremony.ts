@@ -23,7 +23,7 @@ import {
 import { snarkjs } from "./lib/run";
 import { exportVerifier } from "./lib/verifier";
 
-const DEFAULT_OUT_DIR = path.relative(ROOT, path.join(BUILD_DIR, "ceremony", "verifiers"));
+const DEFAULT_OUT_DIR = path.relative(ROOT, path.join(BUILD_DIR, "ceremony"));
 const KEYS_LABEL = "PRODUCTION keys from the phase-2 ceremony";
 
 /** Bad input: reported with exit code 2. */
@@ -224,12 +224,20 @@ function beacon(o: { in: string; out: string; hash: string; iterations: string; 
   console.log(`wrote ${out}\nBeacon contribution hash:\n${contributionHash(log)}`);
 }
 
+/**
+ * Writes a key directory in the layout the prover, the keeper and the relayer read with `--build <dir>`
+ * (core/artifacts.ts): <dir>/keys/<name>.zkey and <name>.vkey.json, <dir>/circuits/<name>/main_js/ (the
+ * circuit's witness calculator, copied from this machine's build) and <dir>/verifiers/<Name>Verifier.sol.
+ */
 async function exportKeys(o: { zkey: string; circuit: string; outDir: string; force?: boolean }): Promise<void> {
   const name = circuitName(o.circuit);
   const zkey = existingFile(o.zkey, "zkey");
   const outDir = path.resolve(o.outDir);
-  const vkeyFile = outputFile(path.join(outDir, `${name}.vkey.json`), o.force === true);
-  outputFile(path.join(outDir, `${verifierName(name)}.sol`), o.force === true);
+  const target = artifacts(name, outDir);
+  const verifierDir = path.join(outDir, "verifiers");
+  const vkeyFile = outputFile(target.vkey, o.force === true);
+  const zkeyFile = outputFile(target.zkey, o.force === true);
+  outputFile(path.join(verifierDir, `${verifierName(name)}.sol`), o.force === true);
   const { nPublic, chain } = zkeyInfo(zkey);
   const h = await r1csHeader(name);
   if (nPublic !== h.nPubInputs + h.nOutputs) {
@@ -244,15 +252,21 @@ async function exportKeys(o: { zkey: string; circuit: string; outDir: string; fo
   }
   if (chain[chain.length - 1].beacon === undefined)
     console.warn("warning: the last contribution is not a public beacon");
-  if (outDir === VERIFIER_DIR)
+  if (path.resolve(verifierDir) === VERIFIER_DIR)
     console.warn("warning: `npm run build` regenerates contracts/verifiers from the dev keys");
+  fs.mkdirSync(path.dirname(target.zkey), { recursive: true });
+  fs.mkdirSync(verifierDir, { recursive: true });
   produce(vkeyFile, (tmp) => snarkjs(["zkey", "export", "verificationkey", zkey, tmp], { quiet: true }));
+  fs.copyFileSync(zkey, zkeyFile);
+  const local = artifacts(name);
+  fs.cpSync(path.dirname(local.wasm), path.dirname(target.wasm), { recursive: true });
   const command = `npm run ceremony -- export --zkey ${o.zkey} --circuit ${name} --out-dir ${o.outDir}`;
-  const sol = exportVerifier(name, zkey, command, KEYS_LABEL, outDir);
+  const sol = exportVerifier(name, zkey, command, KEYS_LABEL, verifierDir);
   console.log(
     `contributions: ${chain.map((c) => (c.beacon ? `beacon ${c.beacon}` : c.name || "(unnamed)")).join(", ")}`,
   );
-  console.log(`wrote ${vkeyFile}\nwrote ${sol}`);
+  console.log(`wrote ${vkeyFile}\nwrote ${zkeyFile}\nwrote ${path.dirname(target.wasm)}\nwrote ${sol}`);
+  console.log(`provers, keepers and relayers use these keys with --build ${o.outDir}`);
 }
 
 function program(): Command {
@@ -291,7 +305,7 @@ function program(): Command {
     .option("--force", force)
     .action(beacon);
   p.command("export")
-    .description("export <circuit>.vkey.json and the Solidity verifier of a final zkey")
+    .description("export a key directory (--build layout: keys, witness calculator, verifier) of a final zkey")
     .requiredOption("--zkey <file>", "final zkey")
     .requiredOption("--circuit <name>", circuit)
     .option(

@@ -54,7 +54,11 @@ export class CircuitKeys {
   static async load(name: CircuitName, buildDir?: string): Promise<CircuitKeys> {
     const a = artifacts(name, buildDir);
     for (const f of [a.wasm, a.zkey, a.vkey]) {
-      if (!fs.existsSync(f)) throw new Error(`${f} is missing: run \`npm run build\` first`);
+      if (!fs.existsSync(f)) {
+        throw new Error(
+          `${f} is missing: for production keys point --build at a ceremony export (\`npm run ceremony -- export --zkey <final> --circuit ${name} --out-dir <dir>\`, docs/ceremony.md); for INSECURE development keys run \`npm run build\``,
+        );
+      }
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const builder = require(path.join(path.dirname(a.wasm), "witness_calculator.js")) as (

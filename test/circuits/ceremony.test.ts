@@ -80,9 +80,9 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
     expect(final.code, final.out).to.equal(0);
     expect(final.out).to.include("ZKey Ok!").and.include("5a".repeat(32));
 
-    const outDir = file("verifiers");
+    const outDir = file("keys-out");
     await succeeds("export", "--zkey", zkey("final"), "--circuit", "equity", "--out-dir", outDir);
-    const sol = fs.readFileSync(path.join(outDir, "EquityVerifier.sol"), "utf8");
+    const sol = fs.readFileSync(path.join(outDir, "verifiers", "EquityVerifier.sol"), "utf8");
     const [spdx, generated, keys] = sol.split("\n");
     expect(spdx).to.match(/^\/\/ SPDX-License-Identifier: /);
     expect(generated).to.match(
@@ -91,7 +91,10 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
     expect(keys).to.include("Keys: PRODUCTION keys from the phase-2 ceremony.");
     expect(sol).to.include("contract EquityVerifier").and.not.include("contract Groth16Verifier");
 
-    const prod = readJson(path.join(outDir, "equity.vkey.json"));
+    // the export is a key directory the prover reads with --build (same layout as build/)
+    expect(fs.existsSync(artifacts("equity", outDir).zkey)).to.equal(true);
+    expect(fs.existsSync(artifacts("equity", outDir).wasm)).to.equal(true);
+    const prod = readJson(artifacts("equity", outDir).vkey);
     const dev = readJson(artifacts("equity").vkey);
     expect(prod.vk_delta_2).to.not.deep.equal(dev.vk_delta_2); // the contributions' secrets moved delta...
     for (const k of ["vk_alpha_1", "vk_beta_2", "vk_gamma_2", "IC"] as const) expect(prod[k]).to.deep.equal(dev[k]); // ...only
