@@ -28,6 +28,7 @@ library AccountLogic {
         Types.Account storage acc = Shared.recordOf(s, msg.sender);
         if (acc.recordHash != 0) revert IZkMarginRegistry.Registry__Challenged(msg.sender);
         PublicInputs.requireField(u.newCommitment);
+        PublicInputs.offsetSigned(u.settle); // |s| < 2^127, checked before the fund pays or is paid
         uint256 marketPrices = Shared.packMarkets(env.oracle.marketPrices());
         uint256 assetPrices = Shared.packAssets(env.oracle.assetPrices());
         uint256 ratios = env.risk.packedRatios();
