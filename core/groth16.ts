@@ -175,10 +175,19 @@ export async function verifySolidityProof(
   const p = fromSolidity(proof);
   try {
     const ok = (await snarkjs.groth16.verify(vkey, signals.map(String), p)) as boolean;
-    if (!ok) return false;
-    const curve = await bn128();
-    return curve.G2.isZero(curve.G2.timesScalar(curve.G2.fromObject(p.pi_b.map((c) => c.map(BigInt))), SCALAR_FIELD));
+    return ok && (await inG2Subgroup(proof.b));
   } catch {
     return false;
   }
+}
+
+/** True when `b` (calldata order) is in the order-r subgroup of the twist: r·B is the point at infinity. */
+export async function inG2Subgroup(b: G2): Promise<boolean> {
+  const curve = await bn128();
+  const point = curve.G2.fromObject([
+    [b[0][1], b[0][0]],
+    [b[1][1], b[1][0]],
+    [1n, 0n],
+  ]);
+  return curve.G2.isZero(curve.G2.timesScalar(point, SCALAR_FIELD));
 }
