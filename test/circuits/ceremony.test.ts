@@ -9,6 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
 import { DEV_PTAU, ROOT, artifacts } from "../../scripts/lib/circuits";
+import { CircuitKeys } from "../../prover/lib/circuits";
+import { benchInputs } from "../../bench/lib/inputs";
 import { snarkjs } from "../../scripts/lib/run";
 
 interface Run {
@@ -49,7 +51,7 @@ const BEACON = "0x" + "5a".repeat(32);
 const HASH_WORDS = /(?:\s*[0-9a-f]{8}){16}/;
 
 describe("Ceremony CLI (production phase-2 keys)", function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
   let dir: string;
   const file = (name: string): string => path.join(dir, name);
   const zkey = (step: string): string => file(`equity_${step}.zkey`);
@@ -99,6 +101,11 @@ describe("Ceremony CLI (production phase-2 keys)", function () {
     expect(prod.vk_delta_2).to.not.deep.equal(dev.vk_delta_2); // the contributions' secrets moved delta...
     for (const k of ["vk_alpha_1", "vk_beta_2", "vk_gamma_2", "IC"] as const) expect(prod[k]).to.deep.equal(dev[k]); // ...only
     expect(sol).to.include(prod.vk_delta_2[0][0]).and.not.include(dev.vk_delta_2[0][0]);
+    // and the prover proves with it: a proof from the exported keys verifies against the exported vkey
+    const exported = await CircuitKeys.load("equity", outDir);
+    expect(exported.vkey.vk_delta_2).to.deep.equal(prod.vk_delta_2);
+    const p = await exported.prove(benchInputs("equity"));
+    expect(await exported.verify(p.publicSignals, p.raw.proof)).to.equal(true);
   });
 
   it("verify fails (exit 1) on a zkey with one byte flipped near its end", async () => {
