@@ -18,6 +18,7 @@ import { fmtQuote } from "../lib/actions";
 import { type Cert, type ChallengeRecord, type PublicState, unpack16, unpackPrices } from "../lib/chain";
 import { valueOf } from "../lib/value";
 import type { TraderService } from "../service/trader";
+import { type RelayOptions, RelayHandoff } from "./relay";
 import { type BumpOptions, sendWithBumps } from "./send";
 
 export interface DaemonOptions extends BumpOptions {
@@ -32,6 +33,8 @@ export interface DaemonOptions extends BumpOptions {
   /** Put markets, sides, sizes and prices in logs and webhooks (off by default: they are private). */
   details?: boolean;
   maxBackoffMs: number;
+  /** Hand certificate answers to these relayers first (relay.ts); unset: the daemon sends them itself. */
+  relayers?: RelayOptions;
 }
 
 export const DEFAULT_DAEMON: DaemonOptions = {
@@ -46,7 +49,7 @@ export const DEFAULT_DAEMON: DaemonOptions = {
 };
 
 export type TickAction =
-  "responded" | "deleveraged" | "cannot-answer" | "refreshed" | "below-maintenance" | "idle" | "inactive";
+  "responded" | "deleveraged" | "cannot-answer" | "refreshed" | "below-maintenance" | "idle" | "inactive" | "relayed";
 
 export class Daemon {
   private warned = new Set<number>();
@@ -54,6 +57,7 @@ export class Daemon {
   private failures = 0;
   private cert?: { hash: string; cert: Cert };
   private lastProveAt = 0;
+  private handoff?: RelayHandoff;
 
   constructor(
     private readonly t: TraderService,
@@ -118,7 +122,7 @@ export class Daemon {
 
   private async answer(view: PublicState, record: ChallengeRecord): Promise<TickAction> {
     const deadline = record.deadline.toString();
-    const a = await this.t.answer(record, view);
+    const a = this.handoff?.cached(record.nonce) ?? (await this.t.answer(record, view));
     if (a.kind === "none") {
       await this.alertOnce(
         `cannot:${record.nonce}`,
@@ -137,6 +141,10 @@ export class Daemon {
       );
       await this.notify({ event: "deleveraged", tx });
       return "deleveraged";
+    }
+    if (this.o.relayers && this.o.relayers.urls.length > 0) {
+      this.handoff ??= new RelayHandoff(this.t.account, this.o.relayers, this.log);
+      if ((await this.handoff.step(record, view.blockTime, a)) === "wait") return "relayed";
     }
     const reg = this.t.registry;
     // replacements need the same nonce: send through the wallet itself, not a NonceManager around it
