@@ -1,6 +1,7 @@
 /**
  * The index checkpoint: finalised account records up to a block, with that block's hash (a restart
  * verifies it, and rebuilds from startBlock if a reorg deeper than `confirmations` replaced it).
+ * Also keeps the deployment-wide state (parameters, auctions, our P&L) and the gas we spent.
  * Written atomically (temporary file, fsync, rename, fsync of the directory): a crash leaves either the
  * old or the new checkpoint, never a torn one.
  */
@@ -9,23 +10,55 @@ import { atomicWrite } from "../../core/files";
 import * as path from "node:path";
 import { z } from "zod";
 import { KeeperError, KeeperErrorCode } from "../errors";
-import type { AccountRecord } from "./types";
+import { type AccountRecord, EMPTY_LEDGER, type GlobalState } from "./types";
 
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
-const int = z
-  .string()
-  .regex(/^\d+$/)
-  .transform((v) => BigInt(v));
-const prices = z.array(int).length(4);
-
+/** bigints are written as "123n" strings (no address or hash looks like that) and read back. */
+const big = z.bigint();
+const cert = z.strictObject({
+  provenAt: big,
+  d: big,
+  pm: big,
+  haircuts: big,
+  marketPrices: big,
+  assetPrices: big,
+});
+const record = z.strictObject({
+  challenger: z.string(),
+  nonce: big,
+  pinnedAt: big,
+  deadline: big,
+  pauseClockAt: big,
+  bond: big,
+  exclusivePeriod: big,
+  targetFactorBps: big,
+  deleverageFeeBps: big,
+  keeperShareBps: big,
+  mm: big,
+  haircuts: big,
+  marketPrices: big,
+  assetPrices: big,
+});
 const accountSchema = z.strictObject({
-  account: z.string(),
   status: z.enum(["active", "liquidated", "closed"]),
-  nonce: int,
-  provenAt: int,
-  provenPrices: prices,
-  challenge: z.strictObject({ nonce: int, challenger: z.string(), deadline: int, prices }).optional(),
+  nonce: big,
+  cert: cert.optional(),
+  challenge: record.optional(),
+  balances: z.array(big),
+  approx: z.boolean().optional(),
+});
+const globalSchema = z.strictObject({
+  timing: z.record(z.string(), big).optional(),
+  incentives: z.record(z.string(), big).optional(),
+  haircuts: big.optional(),
+  pausedUntil: big,
+  pauseEvents: z.number(),
+  auctions: z.array(z.tuple([z.string(), z.strictObject({ asset: big, lot: big, top: big })])),
+  owedEntries: big,
+  repaidEntries: big,
+  owedTotal: big,
+  ledger: z.record(z.string(), z.union([big, z.array(big)])),
 });
 
 const checkpointSchema = z.strictObject({
@@ -36,8 +69,16 @@ const checkpointSchema = z.strictObject({
   block: z.number().int(),
   blockHash: z.string(),
   savedAt: z.string(),
-  accounts: z.array(accountSchema),
+  accounts: z.array(z.tuple([z.string(), accountSchema])),
+  global: globalSchema,
+  /** What the executor paid (gas, wei), which events do not show. */
+  spent: z.strictObject({ gasWei: big, txs: z.number() }).optional(),
 });
+
+export interface Spent {
+  readonly gasWei: bigint;
+  readonly txs: number;
+}
 
 export interface Checkpoint {
   readonly chainId: bigint;
@@ -47,37 +88,26 @@ export interface Checkpoint {
   readonly block: number;
   readonly blockHash: string;
   readonly accounts: ReadonlyMap<string, AccountRecord>;
+  readonly global: GlobalState;
+  readonly spent?: Spent;
 }
 
 function serialise(cp: Checkpoint): string {
-  const s = (v: bigint) => v.toString();
-  const accounts = [...cp.accounts].map(([account, r]) => ({
-    account,
-    status: r.status,
-    nonce: s(r.nonce),
-    provenAt: s(r.provenAt),
-    provenPrices: r.provenPrices.map(s),
-    ...(r.challenge === undefined
-      ? {}
-      : {
-          challenge: {
-            nonce: s(r.challenge.nonce),
-            challenger: r.challenge.challenger,
-            deadline: s(r.challenge.deadline),
-            prices: r.challenge.prices.map(s),
-          },
-        }),
-  }));
-  return JSON.stringify({
-    version: CHECKPOINT_VERSION,
-    chainId: cp.chainId.toString(),
-    registry: cp.registry,
-    startBlock: cp.startBlock,
-    block: cp.block,
-    blockHash: cp.blockHash,
-    savedAt: new Date().toISOString(),
-    accounts,
-  });
+  return JSON.stringify(
+    {
+      version: CHECKPOINT_VERSION,
+      chainId: cp.chainId.toString(),
+      registry: cp.registry,
+      startBlock: cp.startBlock,
+      block: cp.block,
+      blockHash: cp.blockHash,
+      savedAt: new Date().toISOString(),
+      accounts: [...cp.accounts],
+      global: { ...cp.global, auctions: [...cp.global.auctions] },
+      ...(cp.spent ? { spent: cp.spent } : {}),
+    },
+    (_k, v) => (typeof v === "bigint" ? `${v}n` : v),
+  );
 }
 
 export function writeFileAtomic(file: string, text: string): void {
@@ -97,7 +127,9 @@ export function loadCheckpoint(file: string): LoadResult {
   if (!fs.existsSync(file)) return { kind: "none" };
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, "utf8"));
+    raw = JSON.parse(fs.readFileSync(file, "utf8"), (_k, v) =>
+      typeof v === "string" && /^-?\d+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
+    );
   } catch (e) {
     return { kind: "corrupt", reason: (e as Error).message };
   }
@@ -105,16 +137,13 @@ export function loadCheckpoint(file: string): LoadResult {
   if (!parsed.success)
     return { kind: "corrupt", reason: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   const d = parsed.data;
-  const accounts = new Map<string, AccountRecord>();
-  for (const a of d.accounts) {
-    const { account, ...rest } = a;
-    accounts.set(
-      account,
-      rest.challenge === undefined
-        ? { status: rest.status, nonce: rest.nonce, provenAt: rest.provenAt, provenPrices: rest.provenPrices }
-        : rest,
-    );
-  }
+  const accounts = new Map<string, AccountRecord>(d.accounts as [string, AccountRecord][]);
+  const g = d.global;
+  const global = {
+    ...g,
+    auctions: new Map(g.auctions),
+    ledger: { ...EMPTY_LEDGER, ...g.ledger },
+  } as unknown as GlobalState;
   return {
     kind: "ok",
     checkpoint: {
@@ -124,6 +153,8 @@ export function loadCheckpoint(file: string): LoadResult {
       block: d.block,
       blockHash: d.blockHash,
       accounts,
+      global,
+      spent: d.spent,
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "pino";
 import type { ChainReader } from "../chain/reader";
-import { loadCheckpoint, requireSameDeployment, saveCheckpoint } from "./checkpoint";
+import { type Spent, loadCheckpoint, requireSameDeployment, saveCheckpoint } from "./checkpoint";
 import type { Indexer } from "./indexer";
 
 export interface PersistenceOptions {
@@ -16,11 +16,15 @@ export interface PersistenceOptions {
   readonly startBlock: number;
   /** Never write (a read-only `status` next to a live keeper). */
   readonly readOnly: boolean;
+  /** The gas spent so far (kept in the checkpoint; restored through onSpent). */
+  readonly spent?: () => Spent;
+  readonly onSpent?: (s: Spent) => void;
 }
 
 export class IndexPersistence {
   #lastSave = 0;
   #savedBlock: number | undefined;
+  #savedSpent: bigint | undefined;
 
   constructor(
     private readonly indexer: Indexer,
@@ -33,6 +37,7 @@ export class IndexPersistence {
     const file = this.o.file;
     const log = this.log;
     const loaded = loadCheckpoint(file);
+    if (loaded.kind === "ok" && loaded.checkpoint.spent !== undefined) this.o.onSpent?.(loaded.checkpoint.spent);
     if (loaded.kind === "corrupt")
       log.warn({ file, reason: loaded.reason }, "checkpoint unreadable: rebuilding the index from startBlock");
     if (loaded.kind !== "ok") return;
@@ -62,8 +67,9 @@ export class IndexPersistence {
   async save(force = false): Promise<void> {
     if (this.o.readOnly) return;
     if (!force && Date.now() - this.#lastSave < this.o.everyMs) return;
-    const { block, accounts } = this.indexer.finalizedState();
-    if (block === this.#savedBlock || block < 0) return;
+    const { block, accounts, global } = this.indexer.finalizedState();
+    const spent = this.o.spent?.();
+    if (block < 0 || (block === this.#savedBlock && spent?.gasWei === this.#savedSpent)) return;
     const blockHash = await this.chain.blockHash(block);
     if (blockHash === null) return;
     saveCheckpoint(this.o.file, {
@@ -73,7 +79,10 @@ export class IndexPersistence {
       block,
       blockHash,
       accounts,
+      global,
+      spent,
     });
+    this.#savedSpent = spent?.gasWei;
     this.#lastSave = Date.now();
     this.#savedBlock = block;
     this.log.debug({ block, accounts: accounts.size }, "checkpoint written");

@@ -1,58 +1,87 @@
 /**
- * The account index from registry logs (synthetic logs encoded with the registry ABI, fed through the
- * same decoding path as eth_getLogs results): the reducer, chunked catch-up, the unconfirmed overlay
- * under a reorg, checkpoints (atomic, verified on restart) and no request for an unchanged head.
+ * The v2 index from deployment logs (synthetic logs encoded with the ABIs, fed through the same path as
+ * eth_getLogs results): every event decodes as ethers' parseLog does (structs inline), the reducer keeps
+ * the latest certificate and the open challenge record, our P&L ledger, chunked catch-up, the
+ * unconfirmed overlay under a reorg, and checkpoints (atomic, verified, deployment-wide state included).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { expect } from "chai";
-import pino from "pino";
-import { packPrices } from "../../core/encoding";
-import type { ChainReader, Head, ProtocolParams } from "../../keeper/chain/reader";
-import { loadConfig } from "../../keeper/config";
-import { KeeperErrorCode } from "../../keeper/errors";
+import { getAddress } from "ethers";
+import { MEMORY_INCENTIVES, MEMORY_TIMING, MemoryChain, memoryKeeper } from "../../keeper/chain/memory";
 import { loadCheckpoint, saveCheckpoint } from "../../keeper/index/checkpoint";
-import { decodeArgs, decodeLog, registryInterface } from "../../keeper/index/events";
+import {
+  type Role,
+  auctionInterface,
+  decodeArgs,
+  decodeLog,
+  fundInterface,
+  registryInterface,
+  takerInterface,
+} from "../../keeper/index/events";
 import { Indexer } from "../../keeper/index/indexer";
-import type { LogLike } from "../../keeper/index/types";
-import { Keeper } from "../../keeper/keeper";
-import { tmpDir, writeConfig } from "./helpers";
+import type { Cert, ChallengeRecord, LogLike } from "../../keeper/index/types";
+import { tmpDir } from "./helpers";
 
-const E8 = 10n ** 8n;
-const PRICES = [3_000n * E8, 60_000n * E8, 150n * E8, 80n * 10n ** 6n];
-const addr = (i: number) => `0x${(0x1000 + i).toString(16).padStart(40, "0")}`;
-const KEEPER = addr(999);
-const silent = pino({ level: "silent" });
+const addr = (i: number) => getAddress(`0x${(0x1000 + i).toString(16).padStart(40, "0")}`);
+const ME = addr(999);
+const REG = addr(900);
+const HOUSE = addr(901);
+const FUND = addr(902);
+const TAKER = addr(903);
+const roles = new Map<string, Role>([
+  [REG.toLowerCase(), "registry"],
+  [HOUSE.toLowerCase(), "auction"],
+  [FUND.toLowerCase(), "fund"],
+  [TAKER.toLowerCase(), "taker"],
+]);
+const IFACE = { registry: registryInterface, auction: auctionInterface, fund: fundInterface, taker: takerInterface };
+const AT = { registry: REG, auction: HOUSE, fund: FUND, taker: TAKER };
 
-function log(block: number, name: string, values: unknown[]): LogLike {
-  const { data, topics } = registryInterface.encodeEventLog(name, values);
-  return { blockNumber: block, data, topics };
+function log(block: number, role: Role, name: string, values: unknown[]): LogLike {
+  const { data, topics } = IFACE[role].encodeEventLog(name, values);
+  return { blockNumber: block, address: AT[role], data, topics };
 }
-const opened = (b: number, a: string, at: bigint, prices = PRICES) => [
-  log(b, "AccountOpened", [a, 1n]),
-  log(b, "Proven", [a, 0n, packPrices(prices), at]),
-];
+const cert = (provenAt: bigint, d = 500n): Cert => ({
+  provenAt,
+  d,
+  pm: 0x0300_0300_0300_0300n,
+  haircuts: 0x1f40_2710n,
+  marketPrices: 123456789n,
+  assetPrices: 98765n,
+});
+const record = (nonce: bigint, challenger = ME): ChallengeRecord => ({
+  challenger,
+  nonce,
+  pinnedAt: 1000n,
+  deadline: 1600n,
+  pauseClockAt: 0n,
+  bond: 10n ** 15n,
+  exclusivePeriod: 120n,
+  targetFactorBps: 12_500n,
+  deleverageFeeBps: 50n,
+  keeperShareBps: 2_000n,
+  mm: 0x0258_0258_0258_0258n,
+  haircuts: 0x1f40_2710n,
+  marketPrices: 5n,
+  assetPrices: 6n,
+});
+const liqRecord = { nonce: 2n, claimUntil: 99n, value: 4000n, penalty: 200n, marketPrices: 1n, assetPrices: 2n };
 
-/** An in-memory chain: blocks of logs (replaceable, for reorgs), recording every getLogs range. */
-class MemoryChain implements ChainReader {
+/** A chain of blocks of logs (replaceable, for reorgs), recording every getLogs range. */
+class Blocks {
   blocks = new Map<number, LogLike[]>();
   hashes = new Map<number, string>();
-  head_ = 0;
+  top = 0;
   ranges: [number, number][] = [];
   add(l: LogLike[]) {
     for (const x of l) {
       this.blocks.set(x.blockNumber, [...(this.blocks.get(x.blockNumber) ?? []), x]);
-      this.head_ = Math.max(this.head_, x.blockNumber);
+      this.top = Math.max(this.top, x.blockNumber);
     }
   }
-  hash(n: number) {
-    return this.hashes.get(n) ?? `0x${n.toString(16).padStart(64, "0")}`;
-  }
-  async head(): Promise<Head> {
-    return { number: this.head_, hash: this.hash(this.head_), timestamp: 1_000_000n, baseFeePerGas: 10n ** 9n };
-  }
-  async blockHash(n: number) {
-    return n <= this.head_ ? this.hash(n) : null;
+  head() {
+    return { number: this.top, hash: this.hashes.get(this.top) ?? `0x${this.top.toString(16).padStart(64, "0")}` };
   }
   async logs(from: number, to: number) {
     this.ranges.push([from, to]);
@@ -60,198 +89,174 @@ class MemoryChain implements ChainReader {
     for (let b = from; b <= to; b++) out.push(...(this.blocks.get(b) ?? []));
     return out;
   }
-  async marketPrices() {
-    return PRICES;
-  }
-  async params(): Promise<ProtocolParams> {
-    return {
-      freshness: 86_400n,
-      responseWindow: 300n,
-      exclusivePeriod: 60n,
-      bond: 10n ** 16n,
-      bandBps: 500n,
-      bountyBps: 100n,
-      bountyCap: 10n ** 21n,
-      paused: false,
-    };
-  }
-  async isChallengeable() {
-    return false;
-  }
-  async deadlineOf() {
-    return null;
-  }
-  async pinnedValue() {
-    return 0n;
-  }
-  async collateralValue() {
-    return 0n;
-  }
 }
 
-describe("keeper index", () => {
-  it("decodes every event it uses exactly like ethers' Interface.parseLog", () => {
-    const a = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-    const b = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
-    const big = (1n << 255n) + 12345n;
-    const cases: [string, unknown[]][] = [
-      ["AccountOpened", [a, big]],
-      ["Proven", [a, (1n << 64n) - 1n, packPrices(PRICES), 1_700_000_000n]],
-      ["Updated", [a, 3n, big, -(10n ** 20n), 1n, 2n]],
-      ["Updated", [a, 3n, 1n, 10n ** 20n, 0n, 0n]],
-      ["Challenged", [a, 4n, b, 123n, packPrices(PRICES), big]],
-      ["Responded", [a, 4n, b]],
-      ["Liquidated", [a, 4n, b, 5n, 6n]],
-      ["Claimed", [a, 1n, 2n, 3n]],
-      ["IncentivesSet", [10n ** 16n, 500n, 100n, 500n, 10n ** 21n]],
-      ["ChallengesUnpaused", [b, 99n]],
+describe("keeper v2 index", () => {
+  it("decodes every event it uses exactly like ethers' Interface.parseLog (structs inline)", () => {
+    const cases: [Role, string, unknown[]][] = [
+      ["registry", "AccountOpened", [addr(1), 7n]],
+      ["registry", "Deposited", [addr(1), 1n, 5n]],
+      ["registry", "Updated", [addr(1), 3n, 9n, -42n, 1n, 8n]],
+      ["registry", "Certified", [addr(1), 3n, cert(77n)]],
+      ["registry", "Challenged", [addr(1), ME, record(4n)]],
+      ["registry", "Responded", [addr(1), 4n, addr(2)]],
+      ["registry", "Deleveraged", [addr(1), 4n, 11n, 12n, addr(3)]],
+      ["registry", "Liquidated", [addr(1), ME, liqRecord, 13n]],
+      ["registry", "Claimed", [addr(1), 1n, 2n, 3n]],
+      ["registry", "LossCovered", [addr(1), 1n, 14n]],
+      ["registry", "TimingSet", [MEMORY_TIMING]],
+      ["registry", "IncentivesSet", [MEMORY_INCENTIVES]],
+      ["registry", "HaircutsSet", [0x1f40_2710n]],
+      ["registry", "Paused", [addr(4), 5000n]],
+      ["registry", "Unpaused", [addr(4), 60n]],
+      ["auction", "Kick", [1n, 1n, 10n ** 18n, 3n * 10n ** 27n]],
+      ["auction", "Take", [1n, ME, TAKER, 5n, 6n, 7n, 8n]],
+      ["auction", "Redo", [1n, 9n, 10n, ME, 11n]],
+      ["fund", "Owed", [0n, addr(5), 100n]],
+      ["fund", "Repaid", [0n, addr(5), 40n, 60n]],
+      ["taker", "TakeAndSwap", [1n, 6n, 7n, 3n]],
     ];
-    for (const [name, values] of cases) {
-      const l = log(1, name, values);
-      const expected = registryInterface.parseLog({ topics: [...l.topics], data: l.data })!;
-      const got = decodeArgs(l)!;
-      expect(got.name).to.equal(name);
-      expect(expected.fragment.inputs.map((i) => got.args[i.name])).to.deep.equal([...expected.args]);
+    for (const [role, name, values] of cases) {
+      const l = log(1, role, name, values);
+      const ours = decodeArgs(role, l)!;
+      const ref = IFACE[role].parseLog({ topics: [...l.topics], data: l.data })!;
+      expect(ours.name).to.equal(name);
+      const plain = (v: unknown): unknown =>
+        Array.isArray(v) ? v.map(plain) : typeof v === "object" && v !== null ? Object.values(v).map(plain) : v;
+      const refArgs = ref.fragment.inputs.map((inp, i) => plain(ref.args[i]?.toObject?.() ?? ref.args[i]));
+      expect(
+        ref.fragment.inputs.map((inp) => plain(ours.args[inp.name])),
+        name,
+      ).to.deep.equal(refArgs);
+      expect(decodeLog(role, l), name).to.not.equal(undefined);
     }
-    const bad = log(1, "Proven", [a, 1n, 2n, 3n]);
-    expect(() => decodeLog({ ...bad, data: bad.data.slice(0, -2) })).to.throw(/malformed Proven/);
-    expect(decodeLog({ ...bad, removed: true })).to.equal(undefined);
   });
 
-  it("follows an account through open, challenge, answer, challenge, liquidation and claim", async () => {
+  it("keeps the latest certificate, the open record, estimated balances and our ledger", async () => {
+    const chain = new Blocks();
     const a = addr(1);
-    const chain = new MemoryChain();
-    const moved = [3_500n * E8, ...PRICES.slice(1)];
     chain.add([
-      ...opened(1, a, 100n),
-      log(2, "Deposited", [a, 0n, 5n]),
-      log(3, "Challenged", [a, 1n, KEEPER, 400n, packPrices(moved), 7n]),
+      log(1, "registry", "AccountOpened", [a, 1n]),
+      log(1, "registry", "Certified", [a, 0n, cert(10n)]),
+      log(2, "registry", "Deposited", [a, 0n, 4_000_000_000n]),
+      log(2, "registry", "Deposited", [a, 1n, 10n ** 18n]),
+      log(3, "registry", "Updated", [a, 1n, 5n, 0n, 1n, 4n * 10n ** 17n]),
+      log(3, "registry", "Certified", [a, 1n, cert(20n)]),
+      log(4, "registry", "Challenged", [a, ME, record(2n)]),
+      log(5, "registry", "Responded", [a, 2n, a]),
+      log(5, "registry", "Certified", [a, 2n, cert(30n)]),
+      log(6, "registry", "Challenged", [a, ME, record(3n)]),
     ]);
-    const idx = new Indexer(chain, { startBlock: 0, confirmations: 0, chunk: 100 });
-    await idx.sync(await chain.head());
-    expect(idx.view().get(a)).to.deep.equal({
-      status: "active",
-      nonce: 1n,
-      provenAt: 100n,
-      provenPrices: PRICES,
-      challenge: { nonce: 1n, challenger: KEEPER, deadline: 400n, prices: moved },
+    const idx = new Indexer(chain, {
+      startBlock: 0,
+      confirmations: 0,
+      chunk: 100,
+      roles,
+      identity: { me: ME, taker: TAKER },
     });
-    chain.add([log(4, "Responded", [a, 1n, a]), log(4, "Proven", [a, 1n, packPrices(moved), 350n])]);
-    await idx.sync(await chain.head());
-    expect(idx.view().get(a)).to.deep.equal({ status: "active", nonce: 1n, provenAt: 350n, provenPrices: moved });
+    await idx.sync(chain.head());
+    let r = idx.view().get(a)!;
+    expect(r.cert).to.deep.equal(cert(30n));
+    expect(r.challenge).to.deep.equal(record(3n));
+    expect(r.nonce).to.equal(3n);
+    expect(r.balances).to.deep.equal([4_000_000_000n, 6n * 10n ** 17n, 0n, 0n]);
+    expect(r.approx).to.equal(undefined);
+    let l = idx.view().global.ledger;
+    expect([l.challenges, l.bondsLost, l.bondsLostWei]).to.deep.equal([2n, 1n, 10n ** 15n]);
+
     chain.add([
-      log(5, "Updated", [a, 2n, 9n, 0n, 0n, 0n]),
-      log(5, "Proven", [a, 2n, packPrices(moved), 360n]),
-      log(6, "Challenged", [a, 3n, KEEPER, 900n, packPrices(PRICES), 8n]),
+      log(7, "registry", "Liquidated", [a, ME, liqRecord, 13n]),
+      log(7, "auction", "Kick", [1n, 1n, 6n * 10n ** 17n, 3n * 10n ** 27n]),
+      log(8, "auction", "Take", [1n, TAKER, TAKER, 5n, 10n ** 17n, 7n, 5n * 10n ** 17n]),
+      log(8, "taker", "TakeAndSwap", [1n, 10n ** 17n, 7n, 3n]),
+      log(9, "fund", "Owed", [0n, addr(5), 100n]),
+      log(9, "fund", "Repaid", [0n, addr(5), 100n, 0n]),
+      log(9, "registry", "Paused", [addr(4), 5000n]),
+      log(9, "registry", "Claimed", [a, 1n, 1n, 1n]),
     ]);
-    chain.add([log(7, "Liquidated", [a, 3n, KEEPER, 10n, 1n])]);
-    await idx.sync(await chain.head());
-    expect(idx.view().get(a)).to.deep.equal({ status: "liquidated", nonce: 3n, provenAt: 360n, provenPrices: moved });
-    chain.add([log(8, "Claimed", [a, 1n, 1n, 1n])]);
-    await idx.sync(await chain.head());
-    expect(idx.view().get(a)?.status).to.equal("closed");
-    expect(decodeLog(log(9, "FundDeposited", [a, 0n, 1n]))).to.equal(undefined);
-    expect(decodeLog(log(9, "TimingSet", [1n, 2n, 3n, 4n]))).to.deep.equal({ kind: "params", name: "TimingSet" });
+    const sync = await idx.sync(chain.head());
+    expect(sync.paramsChanged).to.equal(true);
+    r = idx.view().get(a)!;
+    expect(r.status).to.equal("closed");
+    expect(r.challenge).to.equal(undefined);
+    const g = idx.view().global;
+    l = g.ledger;
+    expect([l.liquidations, l.bountyValue, l.bondsWon, l.bondsReturnedWei]).to.deep.equal([1n, 13n, 1n, 10n ** 15n]);
+    expect([l.auctionTakes, l.bought[1], l.takeProfit]).to.deep.equal([1n, 10n ** 17n, 3n]);
+    expect(g.auctions.get("1")?.lot).to.equal(5n * 10n ** 17n);
+    expect([g.owedEntries, g.repaidEntries, g.owedTotal, g.pausedUntil]).to.deep.equal([1n, 1n, 0n, 5000n]);
   });
 
   it("catches up in chunks and ends with the same index as a single pass", async () => {
-    const chain = new MemoryChain();
-    for (let i = 0; i < 60; i++) chain.add(opened(i + 1, addr(i), BigInt(i)));
-    chain.add([log(61, "Challenged", [addr(5), 1n, KEEPER, 1n, packPrices(PRICES), 1n])]);
-    const chunked = new Indexer(chain, { startBlock: 0, confirmations: 3, chunk: 7 });
-    await chunked.sync(await chain.head());
+    const chain = new Blocks();
+    for (let i = 0; i < 60; i++)
+      chain.add([
+        log(i + 1, "registry", "AccountOpened", [addr(i), 1n]),
+        log(i + 1, "registry", "Certified", [addr(i), 0n, cert(BigInt(i))]),
+      ]);
+    chain.add([log(61, "registry", "Challenged", [addr(5), ME, record(1n)])]);
+    const chunked = new Indexer(chain, { startBlock: 0, confirmations: 3, chunk: 7, roles });
+    await chunked.sync(chain.head());
     expect(chain.ranges.every(([f, t]) => t - f + 1 <= 7)).to.equal(true);
-    expect(chain.ranges[0][0]).to.equal(0);
     expect(chunked.finalizedBlock).to.equal(58);
-    const single = new Indexer(chain, { startBlock: 0, confirmations: 0, chunk: 1_000 });
-    await single.sync(await chain.head());
+    const single = new Indexer(chain, { startBlock: 0, confirmations: 0, chunk: 1_000, roles });
+    await single.sync(chain.head());
     expect([...chunked.view().entries()].sort()).to.deep.equal([...single.view().entries()].sort());
-    expect(chunked.view().size).to.equal(60);
   });
 
   it("keeps unconfirmed blocks in an overlay that a reorg replaces, and asks nothing for an unchanged head", async () => {
-    const chain = new MemoryChain();
-    chain.add([...opened(1, addr(1), 10n), ...opened(2, addr(2), 10n)]);
-    chain.add([log(9, "Challenged", [addr(1), 1n, KEEPER, 500n, packPrices(PRICES), 1n])]); // head 9, unconfirmed
-    const idx = new Indexer(chain, { startBlock: 0, confirmations: 3, chunk: 100 });
-    await idx.sync(await chain.head());
-    expect(idx.finalizedBlock).to.equal(6);
+    const chain = new Blocks();
+    chain.add([
+      log(1, "registry", "Certified", [addr(1), 0n, cert(1n)]),
+      log(2, "registry", "Certified", [addr(2), 0n, cert(1n)]),
+    ]);
+    chain.add([log(9, "registry", "Challenged", [addr(1), ME, record(1n)])]);
+    const idx = new Indexer(chain, { startBlock: 0, confirmations: 3, chunk: 100, roles, identity: { me: ME } });
+    await idx.sync(chain.head());
     expect(idx.view().get(addr(1))?.challenge?.nonce).to.equal(1n);
     expect(idx.finalizedState().accounts.get(addr(1))?.challenge).to.equal(undefined);
-
+    expect(idx.view().global.ledger.challenges).to.equal(1n);
+    expect(idx.finalizedState().global.ledger.challenges).to.equal(0n);
     const before = chain.ranges.length;
-    await idx.sync(await chain.head());
-    expect(chain.ranges.length).to.equal(before); // same head: no eth_getLogs
-
-    // Reorg of block 9: the challenge is gone, another account is challenged instead.
-    chain.blocks.set(9, [log(9, "Challenged", [addr(2), 1n, KEEPER, 600n, packPrices(PRICES), 2n])]);
+    await idx.sync(chain.head());
+    expect(chain.ranges.length).to.equal(before);
+    chain.blocks.set(9, [log(9, "registry", "Challenged", [addr(2), addr(7), record(1n, addr(7))])]);
     chain.hashes.set(9, `0x${"ab".repeat(32)}`);
-    await idx.sync(await chain.head());
+    await idx.sync(chain.head());
     expect(idx.view().get(addr(1))?.challenge).to.equal(undefined);
-    expect(idx.view().get(addr(2))?.challenge?.deadline).to.equal(600n);
+    expect(idx.view().get(addr(2))?.challenge?.challenger).to.equal(addr(7));
+    expect(idx.view().global.ledger.challenges).to.equal(0n);
   });
 
-  it("writes checkpoints atomically and resumes from them, rebuilding when the block was reorged away", async () => {
+  it("checkpoints the records, the deployment-wide state and the gas spent, and resumes from them", async () => {
     const dir = tmpDir("index");
-    const chain = new MemoryChain();
-    for (let i = 0; i < 10; i++) chain.add(opened(i + 1, addr(i), 5n));
-    chain.add([log(12, "Challenged", [addr(3), 1n, KEEPER, 77n, packPrices(PRICES), 1n])]);
-    chain.add([log(20, "Deposited", [addr(3), 0n, 1n])]);
     const file = path.join(dir, "cp.json");
-    const cfg = loadConfig({
-      file: writeConfig(dir, "k", {
-        rpcUrl: "http://x:1",
-        registry: addr(0),
-        confirmations: 2,
-        checkpointFile: "cp.json",
-        checkpointEveryMs: 0,
-        profit: { ethPriceInQuote: "1" },
-      }),
-      env: {},
-    });
-    const make = () =>
-      new Keeper({
-        config: cfg.config,
-        chainId: 31337n,
-        chain,
-        indexer: new Indexer(chain, { startBlock: 0, confirmations: 2, chunk: 100 }, silent),
-        log: silent,
-      });
-    const k1 = make();
+    const chain = new MemoryChain();
+    for (let i = 0; i < 20; i++) chain.open(addr(i), 4_000_000_000n);
+    for (let i = 0; i < 5; i++) chain.mine();
+    const k1 = memoryKeeper(chain, { overrides: { checkpointFile: file, confirmations: 2 }, persist: true });
     await k1.init();
     await k1.round();
-    expect(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp"))).to.deep.equal([]);
+    k1.addSpent(123n);
+    await k1.saveCheckpoint(true);
     const saved = loadCheckpoint(file);
     expect(saved.kind).to.equal("ok");
     if (saved.kind !== "ok") return;
-    expect(saved.checkpoint.block).to.equal(18);
-    expect(saved.checkpoint.accounts.get(addr(3))?.challenge?.deadline).to.equal(77n);
-
-    chain.ranges = [];
-    const k2 = make();
+    expect(saved.checkpoint.accounts.size).to.equal(20);
+    expect(saved.checkpoint.global.timing).to.deep.equal(MEMORY_TIMING);
+    expect(saved.checkpoint.spent?.gasWei).to.equal(123n);
+    expect(saved.checkpoint.accounts.get(addr(3))?.cert?.provenAt).to.equal(chain.now - 10n);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith(".tmp"))).to.deep.equal([]);
+    const k2 = memoryKeeper(chain, { overrides: { checkpointFile: file, confirmations: 2 } });
     await k2.init();
-    await k2.round();
-    expect(chain.ranges).to.deep.equal([[19, 20]]); // resumed after the checkpoint
-
-    chain.hashes.set(18, `0x${"cd".repeat(32)}`); // the checkpoint's block is no longer canonical
-    chain.ranges = [];
-    const k3 = make();
-    await k3.init();
-    await k3.round();
-    expect(chain.ranges[0][0]).to.equal(0); // rebuilt from startBlock
-
+    expect(k2.pnl().gasWei).to.equal(123n);
+    expect(k2.view.size).to.equal(20);
     fs.writeFileSync(file, "{ torn");
     expect(loadCheckpoint(file).kind).to.equal("corrupt");
-    saveCheckpoint(file, {
-      chainId: 1n,
-      registry: addr(0),
-      startBlock: 0,
-      block: 3,
-      blockHash: "0x00",
-      accounts: new Map(),
-    });
-    const foreign = make();
-    const err = await foreign.init().catch((e: { code?: string }) => e);
-    expect(err).to.have.property("code", KeeperErrorCode.BadCheckpoint);
+    saveCheckpoint(file, { ...saved.checkpoint, chainId: 5n });
+    const err = await memoryKeeper(chain, { overrides: { checkpointFile: file } })
+      .init()
+      .catch((e: { code?: string }) => e);
+    expect(err).to.have.property("code", "BAD_CHECKPOINT");
   });
 });
