@@ -17,6 +17,8 @@ export enum KeeperErrorCode {
   Locked = "LOCKED",
   /** A transaction was not mined after every gas bump. */
   TxStuck = "TX_STUCK",
+  /** Our nonce was used by a transaction that is none of ours (another process with this key?). */
+  NonceConsumed = "NONCE_CONSUMED",
   /** A transaction could not be sent (rejected by the node for a reason other than a lost race). */
   TxFailed = "TX_FAILED",
 }
@@ -31,6 +33,7 @@ const EXIT_CODES: Record<KeeperErrorCode, number> = {
   [KeeperErrorCode.Locked]: 5,
   [KeeperErrorCode.TxStuck]: 6,
   [KeeperErrorCode.TxFailed]: 6,
+  [KeeperErrorCode.NonceConsumed]: 6,
 };
 
 export function exitCodeOf(e: unknown): number {

@@ -1,9 +1,13 @@
 /**
  * The keeper's JSON-RPC provider: an ethers JsonRpcProvider on a fixed network (no endless network
  * detection loop) that counts every JSON-RPC call (per method, for round metrics and the benchmark)
- * and retries transport faults a bounded number of times, then fails with RPC_UNAVAILABLE.
+ * and retries each call that fails transiently (core/rpcErrors.ts: transport faults, HTTP 5xx, JSON-RPC
+ * errors that are not answers) a bounded number of times, before ethers interprets the error (so an
+ * injected `-32603 internal error` on eth_call never becomes a "missing revert data" revert). After the
+ * retries it fails with RPC_UNAVAILABLE, which the round treats as "try again later", never as an exit.
  */
 import { FetchRequest, type JsonRpcPayload, JsonRpcProvider, type JsonRpcResult, Network } from "ethers";
+import { RpcErrorKind, classifyJsonRpcError } from "../../core/rpcErrors";
 import { redactUrl } from "../config";
 import { KeeperError, KeeperErrorCode, messageOf } from "../errors";
 import { type RetryPolicy, transportCode, withRetries } from "./retry";
@@ -12,7 +16,7 @@ export interface RpcPolicy extends RetryPolicy {
   readonly timeoutMs: number;
 }
 
-export type RetryObserver = (e: unknown, attempt: number, delayMs: number) => void;
+export type RetryObserver = (e: unknown, attempt: number, delayMs: number, method?: string) => void;
 
 function unavailable(url: string, last: unknown, attempts: number): KeeperError {
   return new KeeperError(
@@ -21,8 +25,20 @@ function unavailable(url: string, last: unknown, attempts: number): KeeperError 
   );
 }
 
+/** A JSON-RPC error response that is transient (thrown inside the retry loop, never seen by ethers). */
+export class TransientRpcResponse extends Error {
+  constructor(
+    readonly method: string,
+    readonly error: { code?: unknown; message?: unknown },
+  ) {
+    super(`${method}: JSON-RPC error ${String(error.code)} ${String(error.message)}`);
+    this.name = "TransientRpcResponse";
+  }
+}
+
 export class KeeperProvider extends JsonRpcProvider {
   #calls = 0;
+  #errors = 0;
   readonly #byMethod = new Map<string, number>();
   readonly #url: string;
   readonly #policy: RpcPolicy;
@@ -38,19 +54,18 @@ export class KeeperProvider extends JsonRpcProvider {
     this.#onRetry = onRetry;
   }
 
-  /** JSON-RPC calls made so far (every method, including the ones a retry repeated once). */
+  /** JSON-RPC requests made so far (each retry counts: that is what a rate limit sees). */
   get calls(): number {
     return this.#calls;
   }
 
-  callsByMethod(): Record<string, number> {
-    return Object.fromEntries(this.#byMethod);
+  /** Transient failures seen so far (each retried). */
+  get errors(): number {
+    return this.#errors;
   }
 
-  override async send(method: string, params: unknown[] | Record<string, unknown>): Promise<unknown> {
-    this.#calls++;
-    this.#byMethod.set(method, (this.#byMethod.get(method) ?? 0) + 1);
-    return super.send(method, params);
+  callsByMethod(): Record<string, number> {
+    return Object.fromEntries(this.#byMethod);
   }
 
   override _getConnection(): FetchRequest {
@@ -60,13 +75,33 @@ export class KeeperProvider extends JsonRpcProvider {
   }
 
   override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    const method = Array.isArray(payload) ? (payload[0]?.method ?? "batch") : payload.method;
     return withRetries(
-      () => super._send(payload) as Promise<JsonRpcResult[]>,
+      async () => {
+        this.#calls++;
+        this.#byMethod.set(method, (this.#byMethod.get(method) ?? 0) + 1);
+        const results = (await super._send(payload)) as JsonRpcResult[];
+        for (const r of results) {
+          const err = (r as { error?: { code?: unknown; message?: unknown; data?: unknown } }).error;
+          if (err !== undefined && classifyJsonRpcError(err) === RpcErrorKind.Transient)
+            throw new TransientRpcResponse(method, err);
+        }
+        return results;
+      },
       this.#policy,
       (last, n) => unavailable(this.#url, last, n),
-      this.#onRetry,
+      (e, attempt, delay) => {
+        this.#errors++;
+        this.#onRetry?.(e, attempt, delay, method);
+      },
+      (e) => e instanceof TransientRpcResponse || isTransport(e),
     );
   }
+}
+
+function isTransport(e: unknown): boolean {
+  // what super._send throws: a FetchRequest failure (timeout, connection, HTTP status, bad body)
+  return !(e instanceof KeeperError);
 }
 
 /** eth_chainId with the same bounded retries: the first contact, with a clear error when it fails. */
@@ -79,13 +114,14 @@ export async function probeChainId(url: string, policy: RpcPolicy, onRetry?: Ret
       req.body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] });
       const res = await req.send();
       res.assertOk();
-      const body = res.bodyJson as { result?: string; error?: { message?: string } };
-      if (typeof body.result !== "string") throw new Error(`eth_chainId: ${body.error?.message ?? "no result"}`);
+      const body = res.bodyJson as { result?: string; error?: { code?: unknown; message?: unknown } };
+      if (typeof body.result !== "string") throw new TransientRpcResponse("eth_chainId", body.error ?? {});
       return BigInt(body.result);
     },
     policy,
     (last, n) => unavailable(url, last, n),
     onRetry,
+    () => true,
   );
 }
 

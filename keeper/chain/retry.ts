@@ -1,7 +1,9 @@
 /**
- * Bounded retries with exponential backoff for transport faults (connection refused or reset, timeouts,
- * HTTP 5xx / 429). JSON-RPC errors (a revert, a bad request) are answers, never retried here.
+ * Bounded retries with exponential backoff of transient RPC failures, as core/rpcErrors.ts classifies
+ * them (transport faults, HTTP 5xx / 429, JSON-RPC errors that are neither a revert nor a refusal).
+ * Answers (a revert, a node's refusal, a bad request) are never retried here.
  */
+import { isTransientRpcError } from "../../core/rpcErrors";
 
 export interface RetryPolicy {
   /** Retries after the first attempt (so at most retries + 1 attempts). */
@@ -10,33 +12,9 @@ export interface RetryPolicy {
   readonly retryDelayMs: number;
 }
 
-const TRANSPORT_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "UND_ERR_SOCKET",
-  "TIMEOUT", // ethers FetchRequest timeout
-  "SERVER_ERROR", // ethers: non-2xx HTTP status
-]);
-
-export function isTransportError(e: unknown): boolean {
-  for (let x: unknown = e, depth = 0; x && typeof x === "object" && depth < 4; depth++) {
-    const code = (x as { code?: unknown }).code;
-    if (typeof code === "string" && TRANSPORT_CODES.has(code)) return true;
-    x = (x as { cause?: unknown; error?: unknown }).cause ?? (x as { error?: unknown }).error;
-  }
-  return false;
-}
-
 export function transportCode(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "UNKNOWN";
+  return typeof code === "string" || typeof code === "number" ? String(code) : "UNKNOWN";
 }
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -53,22 +31,24 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs `fn`, retrying transport faults up to `policy.retries` times. On exhaustion, `onExhausted`
- * turns the last fault into the error to throw (with the attempt count).
+ * Runs `fn`, retrying transient failures up to `policy.retries` times (jittered exponential backoff).
+ * On exhaustion, `onExhausted` turns the last fault into the error to throw (with the attempt count).
  */
 export async function withRetries<T>(
   fn: () => Promise<T>,
   policy: RetryPolicy,
   onExhausted: (last: unknown, attempts: number) => Error,
   onRetry?: (e: unknown, attempt: number, delayMs: number) => void,
+  transient: (e: unknown) => boolean = isTransientRpcError,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
-      if (!isTransportError(e)) throw e;
+      if (!transient(e)) throw e;
       if (attempt > policy.retries) throw onExhausted(e, attempt);
-      const delay = policy.retryDelayMs * Math.min(8, 2 ** (attempt - 1));
+      const base = policy.retryDelayMs * Math.min(8, 2 ** (attempt - 1));
+      const delay = Math.round(base * (0.75 + Math.random() / 2));
       onRetry?.(e, attempt, delay);
       await sleep(delay);
     }
