@@ -1,47 +1,83 @@
 /**
- * One keeper round: head -> index sync -> (parameters on change) -> one oracle read -> in-memory scan
- * -> per-candidate checks -> liquidations (they pay) -> challenges -> checkpoint. RPC calls grow with
- * the number of candidates (bounded per round), never with the number of accounts needing nothing.
+ * One keeper round over one deployment: head -> index sync (one eth_getLogs for the registry, auction
+ * house, fund and taker) -> one market read through the lens -> in-memory scan and ranking by expected
+ * profit -> batched lens checks of the best candidates (hundreds per eth_call) -> liquidations ->
+ * challenges -> forced sales (pokes, redos, takes, repays) -> checkpoint. RPC calls grow with what is
+ * sent, never with the number of accounts or candidates that need nothing.
  */
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
-import { type ChainReader, type Head, type ProtocolParams, revertName } from "./chain/reader";
-import type { KeeperConfig } from "./config";
-import { findKeeperError, messageOf } from "./errors";
-import type { Executor, TxResult } from "./executor";
+import type { ChainReader, Head, ProtocolParams } from "./chain/reader";
+import type { DeploymentConfig } from "./config";
+import { KeeperErrorCode, findKeeperError, messageOf } from "./errors";
+import type { Actions, TxResult } from "./executor";
+import type { Spent } from "./index/checkpoint";
 import type { Indexer } from "./index/indexer";
 import { IndexPersistence } from "./index/persistence";
+import type { AccountsView, Incentives, Ledger, Timing } from "./index/types";
+import { type Metrics, eth, quote } from "./metrics";
+import { type Market, deadlineOf, settlementToValue } from "./rule";
+import { type SalesSummary, runSales } from "./sales";
 import * as strategy from "./strategy";
 import { type Fees, quoteFees } from "./tx/fees";
 
 export interface KeeperDeps {
-  readonly config: KeeperConfig;
+  readonly config: DeploymentConfig;
   readonly chainId: bigint;
   readonly chain: ChainReader;
   readonly indexer: Indexer;
   readonly log: Logger;
   /** Absent for a read-only keeper (`status`). */
-  readonly executor?: Executor;
+  readonly executor?: Actions;
   readonly me?: string;
-  /** Total JSON-RPC calls so far (for the per-round count). */
+  /** JSON-RPC requests and transient errors so far (for the per-round count and the metrics). */
   readonly rpcCalls?: () => number;
+  readonly rpcErrors?: () => number;
   /** Never writes the checkpoint (`status` may run next to a live keeper). */
   readonly readOnly?: boolean;
+  readonly metrics?: Metrics;
+  readonly heartbeatRounds?: number;
+}
+
+export interface TxSummary {
+  action: string;
+  status: string;
+  accounts: number;
+  handled?: number;
+  hash?: string;
+  gasUsed?: bigint;
+  reason?: string;
+}
+
+export interface Pnl {
+  /** Value units (1e-18 quote) unless named wei. */
+  bountyValue: bigint;
+  feeShareValue: bigint;
+  takeProfitValue: bigint;
+  redoTipValue: bigint;
+  bondsLostWei: bigint;
+  gasWei: bigint;
+  /** Everything in value units (wei valued at ethPriceInQuote). */
+  netValue: bigint;
 }
 
 export interface RoundSummary {
+  deployment: string;
   round: number;
   block: number;
   finalizedBlock: number;
   timestamp: bigint;
   paused: boolean;
-  counts: strategy.Scan["counts"];
+  counts: strategy.Counts;
   ourOpenChallenges: number;
   candidates: { challenge: number; liquidate: number };
+  /** Expected profit of everything actionable this round (value units): the dry run's P&L view. */
+  expectedProfit: bigint;
   challenged: string[];
   liquidated: string[];
-  txs: { action: string; status: string; accounts: string[]; hash?: string; reason?: string }[];
-  skipped: strategy.Skip[];
+  sales: SalesSummary;
+  txs: TxSummary[];
+  lensCalls: number;
   oracleError?: string;
   gasAboveCap?: boolean;
   dryRun: boolean;
@@ -52,9 +88,13 @@ export interface RoundSummary {
 export class Keeper {
   #round = 0;
   #params: ProtocolParams | undefined;
-  #paramsRound = 0;
+  #fromStart = true;
+  #spent: Spent = { gasWei: 0n, txs: 0 };
+  #lowBalance = false;
+  #balance: bigint | undefined;
+  #failures = 0;
+  #lastOk: number | undefined;
   readonly #persistence: IndexPersistence;
-  readonly #hints = new Map<string, bigint>();
   readonly #cooldown = new Map<string, number>();
 
   constructor(private readonly d: KeeperDeps) {
@@ -69,13 +109,29 @@ export class Keeper {
         registry: c.registry,
         startBlock: c.startBlock,
         readOnly: d.readOnly ?? false,
+        spent: () => this.#spent,
+        onSpent: (s) => (this.#spent = s),
       },
       d.log,
     );
   }
 
-  get params(): ProtocolParams | undefined {
-    return this.#params;
+  get name(): string {
+    return this.d.config.name;
+  }
+
+  get view(): AccountsView {
+    return this.d.indexer.view();
+  }
+
+  get health(): { lastOk: number | undefined; failures: number } {
+    return { lastOk: this.#lastOk, failures: this.#failures };
+  }
+
+  /** Gas paid by a mined transaction of ours (the sender reports it). */
+  addSpent(gasWei: bigint): void {
+    this.#spent = { gasWei: this.#spent.gasWei + gasWei, txs: this.#spent.txs + 1 };
+    this.d.metrics?.gasSpentEth.set({ deployment: this.name }, eth(this.#spent.gasWei));
   }
 
   private calls(): number {
@@ -83,24 +139,84 @@ export class Keeper {
   }
 
   /** Resumes from the checkpoint when it is for this deployment and its block is still canonical. */
-  init(): Promise<void> {
-    return this.#persistence.restore();
+  async init(): Promise<void> {
+    await this.#persistence.restore();
+    this.#fromStart = this.d.config.startBlock === 0;
   }
 
-  /** Writes the finalised index if it moved (force: even if checkpointEveryMs has not elapsed). */
   saveCheckpoint(force = false): Promise<void> {
     return this.#persistence.save(force);
   }
 
+  /** Our P&L on this deployment from the index (events) and the gas we paid. */
+  pnl(market?: Market): Pnl {
+    const l: Ledger = this.d.indexer.view().global.ledger;
+    const e = this.d.config.profit.ethPriceInQuote;
+    const settle = (x: bigint) => (market === undefined ? 0n : settlementToValue(x, market));
+    const takeProfitValue = settle(l.takeProfit);
+    const redoTipValue = settle(l.redoTips);
+    return {
+      bountyValue: l.bountyValue,
+      feeShareValue: l.feeShareValue,
+      takeProfitValue,
+      redoTipValue,
+      bondsLostWei: l.bondsLostWei,
+      gasWei: this.#spent.gasWei,
+      netValue:
+        l.bountyValue + l.feeShareValue + takeProfitValue + redoTipValue - (l.bondsLostWei + this.#spent.gasWei) * e,
+    };
+  }
+
   private cooling(account: string, nonce: bigint): boolean {
-    const until = this.#cooldown.get(strategy.hintKey(account, nonce));
+    const until = this.#cooldown.get(`${account}:${nonce}`);
     return until !== undefined && until >= this.#round;
   }
 
-  private cool(account: string): void {
+  private cool(account: string, rounds = this.d.config.candidateCooldownRounds): void {
     const r = this.d.indexer.view().get(account);
-    if (r !== undefined)
-      this.#cooldown.set(strategy.hintKey(account, r.nonce), this.#round + this.d.config.candidateCooldownRounds);
+    if (r !== undefined) this.#cooldown.set(`${account}:${r.nonce}`, this.#round + rounds);
+  }
+
+  private async params(changed: boolean): Promise<{ timing: Timing; incentives: Incentives; pausedUntil: bigint }> {
+    const g = this.d.indexer.view().global;
+    if (g.timing !== undefined && g.incentives !== undefined && (this.#fromStart || this.#params !== undefined)) {
+      if (changed && !this.#fromStart) this.#params = await this.d.chain.params();
+      return {
+        timing: g.timing,
+        incentives: g.incentives,
+        pausedUntil: g.pauseEvents > 0 || this.#params === undefined ? g.pausedUntil : this.#params.pausedUntil,
+      };
+    }
+    // indexing started after the deployment: read what the first events would have said
+    if (this.#params === undefined || changed) this.#params = await this.d.chain.params();
+    return {
+      timing: g.timing ?? this.#params.timing,
+      incentives: g.incentives ?? this.#params.incentives,
+      pausedUntil: g.pauseEvents > 0 ? g.pausedUntil : this.#params.pausedUntil,
+    };
+  }
+
+  /** A round that fails (RPC down after its retries) is counted and logged; the caller tries again. */
+  async safeRound(): Promise<RoundSummary | undefined> {
+    try {
+      return await this.round();
+    } catch (e) {
+      this.#failures++;
+      this.d.metrics?.roundFailures.inc({ deployment: this.name });
+      const k = findKeeperError(e);
+      const transient = k?.code === KeeperErrorCode.RpcUnavailable;
+      this.d.log[transient ? "warn" : "error"](
+        {
+          deployment: this.name,
+          code: k?.code ?? "UNEXPECTED",
+          error: messageOf(e),
+          failures: this.#failures,
+          ...(k ? {} : { stack: (e as Error).stack }),
+        },
+        "round failed (will retry)",
+      );
+      return undefined;
+    }
   }
 
   async round(): Promise<RoundSummary> {
@@ -108,170 +224,339 @@ export class Keeper {
     const c0 = this.calls();
     const { chain, indexer, config: c, log } = this.d;
     const n = ++this.#round;
-    if (n % 100 === 0) {
-      for (const [k, until] of this.#cooldown) if (until < n) this.#cooldown.delete(k);
-      this.#hints.clear(); // pause-extended deadlines are re-read (one call per candidate) when needed
-    }
+    if (n % 100 === 0) for (const [k, until] of this.#cooldown) if (until < n) this.#cooldown.delete(k);
 
     const head = await chain.head();
     const sync = await indexer.sync(head);
-    if (this.#params === undefined || sync.paramsChanged || n - this.#paramsRound >= c.paramsRefreshRounds) {
-      this.#params = await chain.params();
-      this.#paramsRound = n;
-    }
-    const params = this.#params;
-    let prices: bigint[] | undefined;
+    const p = await this.params(sync.paramsChanged);
+    const view = indexer.view();
+    let market: Market | undefined;
     let oracleError: string | undefined;
-    if (!params.paused) {
-      try {
-        prices = await chain.marketPrices();
-      } catch (e) {
-        if (findKeeperError(e)) throw e;
-        oracleError = revertName(e) ?? messageOf(e);
-        log.warn({ error: oracleError }, "oracle read failed: no challenges this round");
-      }
+    try {
+      market = await chain.market();
+    } catch (e) {
+      if (findKeeperError(e)) throw e;
+      oracleError = messageOf(e);
+      log.warn({ deployment: this.name, error: oracleError }, "oracle read failed: no challenge or liquidation");
     }
-    const s = strategy.scan(indexer.view(), {
-      prices,
+    const paused = head.timestamp < p.pausedUntil;
+    let pauseClock = 0n;
+    if ((view.global.pauseEvents > 0 || !this.#fromStart) && hasOpenChallenge(view))
+      pauseClock = await chain.pauseClock();
+    const fees = quoteFees(head.baseFeePerGas, c.gas);
+    const econ = this.economics(fees);
+    const s = strategy.scan(view, {
+      market,
       now: head.timestamp,
       me: this.d.me,
-      params,
-      deadlineHints: this.#hints,
+      timing: p.timing,
+      incentives: p.incentives,
+      paused,
+      pauseClock,
+      econ,
       coolingDown: (a, nonce) => this.cooling(a, nonce),
     });
     const summary: RoundSummary = {
+      deployment: this.name,
       round: n,
       block: head.number,
       finalizedBlock: indexer.finalizedBlock,
       timestamp: head.timestamp,
-      paused: params.paused,
+      paused,
       counts: s.counts,
       ourOpenChallenges: s.ourOpenChallenges,
       candidates: { challenge: s.challenge.length, liquidate: s.liquidate.length },
+      expectedProfit: s.expectedProfit,
       challenged: [],
       liquidated: [],
+      sales: { takes: 0, redos: 0, repays: 0, pokes: 0, openAuctions: view.global.auctions.size },
       txs: [],
-      skipped: [],
-      oracleError,
+      lensCalls: 0,
+      ...(oracleError ? { oracleError } : {}),
       dryRun: c.dryRun,
       rpcCalls: 0,
       ms: 0,
     };
-    if (this.d.executor !== undefined && (s.liquidate.length > 0 || s.challenge.length > 0)) {
-      const fees = quoteFees(head.baseFeePerGas, c.gas);
+    if (this.d.executor !== undefined) {
       if (fees === undefined) {
         summary.gasAboveCap = true;
         log.warn(
           { baseFeePerGas: head.baseFeePerGas, cap: c.gas.maxFeePerGasWei },
-          "base fee at or above maxFeePerGasWei: sending nothing",
+          "base fee at the cap: sending nothing",
         );
-      } else {
-        const econ: strategy.Economics = {
-          gasPriceWei: fees.expectedGasPrice,
-          challengeBaseGas: BigInt(c.gas.challengeBaseGas),
-          challengeGasPerAccount: BigInt(c.gas.challengeGasPerAccount),
-          liquidateBaseGas: BigInt(c.gas.liquidateBaseGas),
-          liquidateGasPerAccount: BigInt(c.gas.liquidateGasPerAccount),
-          ethPriceInQuote: c.profit.ethPriceInQuote,
-          minProfitWei: c.profit.minProfitWei,
-        };
-        await this.liquidations(s.liquidate, head, params, econ, fees, summary);
-        await this.challenges(s.challenge, s.ourOpenChallenges, params, econ, fees, summary);
+      } else if (market !== undefined) {
+        const lens = { left: c.maxLensCallsPerRound };
+        await this.liquidations(s.liquidate, head, p, econ, fees, summary, lens, pauseClock);
+        // bonds of our challenges liquidated just now are back: they no longer count against the cap
+        const me = this.d.me?.toLowerCase();
+        const freed = summary.liquidated.filter((a) => view.get(a)?.challenge?.challenger.toLowerCase() === me).length;
+        await this.challenges(s.challenge, s.ourOpenChallenges - freed, p, econ, fees, summary, lens);
+        summary.lensCalls = c.maxLensCallsPerRound - lens.left;
+        summary.sales = await runSales(
+          {
+            config: c,
+            chain,
+            executor: this.d.executor,
+            view,
+            market,
+            head,
+            fees,
+            round: n,
+            log,
+            record: (r) => this.record(r, summary),
+          },
+          paused,
+        );
       }
     }
+    await this.checkBalance(n);
     await this.saveCheckpoint();
     summary.rpcCalls = this.calls() - c0;
     summary.ms = Math.round((performance.now() - t0) * 10) / 10;
-    const acted = summary.txs.length > 0 || summary.skipped.length > 0;
-    log[acted ? "info" : "debug"](summary, "round");
+    this.#failures = 0;
+    this.#lastOk = Date.now();
+    this.observe(summary, market);
+    const acted = summary.txs.length > 0;
+    const beat = n % (this.d.heartbeatRounds ?? 12) === 1;
+    if (acted || beat)
+      log.info(
+        beat && !acted ? { ...brief(summary), pnl: this.pnl(market) } : brief(summary),
+        acted ? "round" : "heartbeat",
+      );
+    else log.debug(brief(summary), "round");
     return summary;
   }
 
-  private get limits(): strategy.Limits {
-    return { batchSize: this.d.config.batchSize, maxBatches: this.d.config.maxBatchesPerRound };
+  private economics(fees: (Fees & { expectedGasPrice: bigint }) | undefined): strategy.Economics {
+    const c = this.d.config;
+    return {
+      gasPriceWei: fees?.expectedGasPrice ?? c.gas.maxFeePerGasWei,
+      challengeBaseGas: BigInt(c.gas.challengeBaseGas),
+      challengeGasPerAccount: BigInt(c.gas.challengeGasPerAccount),
+      liquidateBaseGas: BigInt(c.gas.liquidateBaseGas),
+      liquidateGasPerAccount: BigInt(c.gas.liquidateGasPerAccount),
+      ethPriceInQuote: c.profit.ethPriceInQuote,
+      minProfitValue: c.profit.minProfitWei * c.profit.ethPriceInQuote,
+      batchSize: c.batchSize,
+    };
+  }
+
+  private get limit(): number {
+    return this.d.config.batchSize * this.d.config.maxBatchesPerRound;
   }
 
   private async liquidations(
     cands: strategy.LiquidationCandidate[],
     head: Head,
-    p: ProtocolParams,
+    p: { timing: Timing; incentives: Incentives },
     e: strategy.Economics,
     fees: Fees,
     summary: RoundSummary,
+    lens: { left: number },
+    pauseClock: bigint,
   ): Promise<void> {
     if (cands.length === 0) return;
-    const chain = this.d.chain;
-    const take = cands.slice(0, this.limits.batchSize * this.limits.maxBatches);
-    const checked = await Promise.all(
-      take.map(async (candidate) => {
-        const deadline = await chain.deadlineOf(candidate.account);
-        return {
-          candidate,
-          deadline,
-          pinnedValue: deadline === null ? 0n : await chain.pinnedValue(candidate.account),
-        };
-      }),
-    );
-    const sel = strategy.selectLiquidations(checked, head.timestamp, p, e, this.limits);
-    for (const c of checked) {
-      if (c.deadline !== null && c.deadline > c.candidate.deadline)
-        this.#hints.set(strategy.hintKey(c.candidate.account, c.candidate.nonce), c.deadline);
+    const { chain, config: c } = this.d;
+    const now = head.timestamp;
+    // A sequencer outage after a challenge extends its deadline: one read says whether any did.
+    let minPinned = cands[0].record.pinnedAt;
+    for (const x of cands) if (x.record.pinnedAt < minPinned) minPinned = x.record.pinnedAt;
+    let live = cands;
+    if ((await chain.downtimeSince(minPinned)) > 0n) {
+      const byPin = new Map<bigint, bigint>();
+      live = [];
+      for (const x of cands.slice(0, this.limit)) {
+        if (!byPin.has(x.record.pinnedAt)) byPin.set(x.record.pinnedAt, await chain.downtimeSince(x.record.pinnedAt));
+        const deadline = deadlineOf(x.record, now, pauseClock, byPin.get(x.record.pinnedAt)!);
+        if (now > deadline + (x.ours ? 0n : x.record.exclusivePeriod)) live.push({ ...x, deadline });
+        if (byPin.size >= 16) break;
+      }
     }
-    this.skip(sel.skipped, summary);
-    for (const b of sel.batches) this.record(await this.d.executor!.liquidate(b, fees), summary);
+    const chosen: strategy.LiquidationCandidate[] = [];
+    for (let i = 0; i < live.length && chosen.length < this.limit && lens.left > 0; i += c.lensChunk) {
+      const chunk = live.slice(i, i + c.lensChunk);
+      lens.left--;
+      let values: bigint[];
+      try {
+        values = await chain.values(chunk.map((x) => x.account));
+      } catch (err) {
+        this.d.log.warn({ error: messageOf(err) }, "lens values failed: liquidations retried next round");
+        break;
+      }
+      const conf = strategy.confirmLiquidations(chunk, values, now, p.timing, p.incentives, e);
+      chosen.push(...conf.ok);
+    }
+    chosen.sort((a, b) => (a.profit === b.profit ? 0 : a.profit > b.profit ? -1 : 1));
+    for (const b of strategy.batches(chosen.slice(0, this.limit), c.batchSize))
+      await this.send(
+        b,
+        (xs) =>
+          this.d.executor!.liquidate(
+            xs.map((x) => x.account),
+            xs.map((x) => x.record),
+            fees,
+          ),
+        summary,
+      );
   }
 
   private async challenges(
     cands: strategy.ChallengeCandidate[],
     ourOpen: number,
-    p: ProtocolParams,
+    p: { timing: Timing; incentives: Incentives },
     e: strategy.Economics,
     fees: Fees,
     summary: RoundSummary,
+    lens: { left: number },
   ): Promise<void> {
     if (cands.length === 0) return;
-    const capacity = strategy.bondCapacity(ourOpen, p.bond, this.d.config.maxBondsAtRiskWei);
+    const c = this.d.config;
+    const bond = p.incentives.bond;
+    const capacity = Math.min(this.limit, strategy.bondCapacity(ourOpen, bond, c.maxBondsAtRiskWei));
     if (capacity === 0) {
       this.d.log.debug({ ourOpen, candidates: cands.length }, "bond cap reached: no new challenges");
       return;
     }
-    const chain = this.d.chain;
-    const take = cands.slice(0, Math.min(capacity, this.limits.batchSize * this.limits.maxBatches));
-    const checked = await Promise.all(
-      take.map(async (candidate) => {
-        const challengeable = await chain.isChallengeable(candidate.account);
-        return { candidate, challengeable, value: challengeable ? await chain.collateralValue(candidate.account) : 0n };
-      }),
-    );
-    const sel = strategy.selectChallenges(checked, p, e, capacity, this.limits);
-    this.skip(sel.skipped, summary);
-    for (const b of sel.batches) this.record(await this.d.executor!.challenge(b, p.bond, fees), summary);
-  }
-
-  private skip(skipped: strategy.Skip[], summary: RoundSummary): void {
-    for (const s of skipped) {
-      if (s.reason === "round-limit" || s.reason === "bond-cap" || s.reason === "not-due") continue;
-      summary.skipped.push(s);
-      this.cool(s.account);
+    const chosen: strategy.ChallengeCandidate[] = [];
+    for (let i = 0; i < cands.length && chosen.length < capacity && lens.left > 0; i += c.lensChunk) {
+      const chunk = cands.slice(i, i + c.lensChunk);
+      lens.left--;
+      let r: { flags: boolean[]; values: bigint[] };
+      try {
+        r = await this.d.chain.checkChallenges(
+          chunk.map((x) => x.account),
+          chunk.map((x) => x.cert),
+        );
+      } catch (err) {
+        this.d.log.warn({ error: messageOf(err) }, "lens check failed: challenges retried next round");
+        break;
+      }
+      const conf = strategy.confirmChallenges(chunk, r.flags, r.values, p.incentives, e);
+      for (const a of conf.refused) this.cool(a);
+      chosen.push(...conf.ok);
     }
+    chosen.sort((a, b) => (a.profit === b.profit ? 0 : a.profit > b.profit ? -1 : 1));
+    for (const b of strategy.batches(chosen.slice(0, capacity), c.batchSize))
+      await this.send(
+        b,
+        (xs) =>
+          this.d.executor!.challenge(
+            xs.map((x) => x.account),
+            xs.map((x) => x.cert),
+            bond,
+            fees,
+          ),
+        summary,
+      );
   }
 
-  /** Records a transaction's outcome; whatever was tried and not done by us cools down for a while. */
+  /** Sends one batch; a batch too large for the gas cap is halved until it fits. */
+  private async send<T extends { account: string }>(
+    batch: T[],
+    fn: (xs: T[]) => Promise<TxResult>,
+    summary: RoundSummary,
+  ): Promise<void> {
+    const r = await fn(batch);
+    if (r.status === "skipped" && r.reason === "too-large" && batch.length > 1) {
+      const half = Math.ceil(batch.length / 2);
+      await this.send(batch.slice(0, half), fn, summary);
+      await this.send(batch.slice(half), fn, summary);
+      return;
+    }
+    this.record(r, summary);
+  }
+
+  /** Records a transaction's outcome; accounts tried and not done by us cool down briefly. */
   private record(r: TxResult, summary: RoundSummary): void {
     const done = r.status === "mined" ? r.handled : [];
-    if (r.action === "challenge") summary.challenged.push(...done);
-    else summary.liquidated.push(...done);
-    for (const a of r.accounts) if (!done.includes(a)) this.cool(a);
+    const m = this.d.metrics;
+    const dep = { deployment: this.name };
+    if (r.action === "challenge") {
+      summary.challenged.push(...done);
+      m?.challenges.inc(dep, done.length);
+    } else if (r.action === "liquidate") {
+      summary.liquidated.push(...done);
+      m?.liquidations.inc(dep, done.length);
+    }
+    if (r.action === "challenge" || r.action === "liquidate") {
+      // a failed or unknown send: leave the accounts for a round (the index will show what landed)
+      const rounds = r.status === "failed" || r.status === "unknown" || r.status === "reverted" ? 1 : 0;
+      if (rounds > 0 || r.status === "mined")
+        for (const a of r.accounts) if (!done.includes(a)) this.cool(a, Math.max(rounds, 1));
+    }
+    if (r.status === "mined" || r.status === "reverted") this.addSpent(r.gasWei);
+    m?.txs.inc({ ...dep, action: r.action, status: r.status });
+    // a sale or fund action with nothing to do is not news (its preflight said so)
+    if (r.status === "skipped" && r.reason === "taken" && r.action !== "challenge" && r.action !== "liquidate") return;
     summary.txs.push({
       action: r.action,
       status: r.status,
-      accounts: r.accounts,
-      ...(r.status === "mined" || r.status === "reverted" ? { hash: r.hash } : {}),
-      ...(r.status === "skipped"
-        ? { reason: r.detail ?? r.reason }
-        : r.status === "failed"
-          ? { reason: `${r.code}: ${r.message}` }
-          : {}),
+      accounts: r.accounts.length,
+      ...(r.status === "mined" ? { handled: r.handled.length, hash: r.hash, gasUsed: r.gasUsed } : {}),
+      ...(r.status === "reverted" ? { hash: r.hash, reason: r.reason } : {}),
+      ...(r.status === "skipped" ? { reason: r.detail ?? r.reason } : {}),
+      ...(r.status === "failed" || r.status === "unknown" ? { reason: `${r.code}: ${r.message}` } : {}),
     });
   }
+
+  private async checkBalance(n: number): Promise<void> {
+    const me = this.d.me;
+    if (me === undefined || this.d.executor === undefined) return;
+    if (this.#balance !== undefined && n % (this.d.heartbeatRounds ?? 12) !== 1) return;
+    try {
+      this.#balance = await this.d.chain.balance(me);
+    } catch {
+      return;
+    }
+    const low = this.#balance < this.d.config.lowBalanceWei;
+    this.d.metrics?.balanceEth.set({ deployment: this.name }, eth(this.#balance));
+    this.d.metrics?.lowBalance.set({ deployment: this.name }, low ? 1 : 0);
+    if (low && !this.#lowBalance)
+      this.d.log.warn(
+        { deployment: this.name, balanceWei: this.#balance, lowBalanceWei: this.d.config.lowBalanceWei },
+        "LOW BALANCE: top up the keeper's ETH (bonds and gas)",
+      );
+    this.#lowBalance = low;
+  }
+
+  get balance(): bigint | undefined {
+    return this.#balance;
+  }
+
+  private observe(s: RoundSummary, market: Market | undefined): void {
+    const m = this.d.metrics;
+    if (m === undefined) return;
+    const dep = { deployment: this.name };
+    const l = this.d.indexer.view().global.ledger;
+    m.rounds.inc(dep);
+    m.candidates.set({ ...dep, kind: "challenge" }, s.candidates.challenge);
+    m.candidates.set({ ...dep, kind: "liquidate" }, s.candidates.liquidate);
+    m.candidates.set({ ...dep, kind: "unprofitable" }, s.counts.unprofitable);
+    m.bondsWon.set(dep, Number(l.bondsWon));
+    m.bondsLost.set(dep, Number(l.bondsLost));
+    m.bondsLostEth.set(dep, eth(l.bondsLostWei));
+    m.bounties.set(dep, quote(l.bountyValue));
+    m.takeProfit.set(dep, Number(l.takeProfit));
+    m.pnlQuote.set(dep, quote(this.pnl(market).netValue));
+    m.rpcCalls.set(dep, this.calls());
+    m.rpcErrors.set(dep, this.d.rpcErrors?.() ?? 0);
+    m.lag.set(dep, s.block - s.finalizedBlock);
+    m.head.set(dep, s.block);
+    m.openAuctions.set(dep, s.sales.openAuctions);
+    m.lastRound.set(dep, Date.now() / 1000);
+    if (s.sales.takes) m.auctionTakes.inc(dep, s.sales.takes);
+    if (s.sales.redos) m.redos.inc(dep, s.sales.redos);
+    if (s.sales.repays) m.repays.inc(dep, s.sales.repays);
+    if (s.sales.pokes) m.pokes.inc(dep, s.sales.pokes);
+  }
+}
+
+function hasOpenChallenge(view: ReturnType<Indexer["view"]>): boolean {
+  for (const [, r] of view.entries()) if (r.challenge !== undefined) return true;
+  return false;
+}
+
+/** The round summary as logged (account lists shortened to counts). */
+function brief(s: RoundSummary): Record<string, unknown> {
+  return { ...s, challenged: s.challenged.length, liquidated: s.liquidated.length };
 }

@@ -1,223 +1,120 @@
-/** The keeper's pure decision rules (keeper/strategy.ts), at their boundaries. */
+/**
+ * Ranking and per-round bounds on an in-memory deployment (keeper/chain/memory.ts: ABI-encoded logs, the
+ * registry's rule in the lens views, four JSON-RPC requests per transaction): expected profit is known
+ * for every candidate before any bound, dust never takes a funded account's place, the lens is asked
+ * in batches, and a round at 10,000 candidates makes a few dozen requests.
+ */
 import { expect } from "chai";
-import type { ProtocolParams } from "../../keeper/chain/reader";
-import type { AccountRecord, AccountsView } from "../../keeper/index/types";
-import {
-  type CheckedChallenge,
-  type CheckedLiquidation,
-  type Economics,
-  bondCapacity,
-  bountyOf,
-  challengePays,
-  hintKey,
-  liquidationPays,
-  movedBeyondBand,
-  scan,
-  selectChallenges,
-  selectLiquidations,
-  staleness,
-} from "../../keeper/strategy";
+import { getAddress } from "ethers";
+import { MEMORY_INCENTIVES, MemoryChain, memoryKeeper } from "../../keeper/chain/memory";
+import * as strategy from "../../keeper/strategy";
 
-const E8 = 10n ** 8n;
-const E18 = 10n ** 18n;
-const PRICES = [3_000n * E8, 60_000n * E8, 150n * E8, 80n * 10n ** 6n];
-const P: ProtocolParams = {
-  freshness: 86_400n,
-  responseWindow: 300n,
-  exclusivePeriod: 60n,
-  bond: 10n ** 16n,
-  bandBps: 500n,
-  bountyBps: 100n,
-  bountyCap: 1_000n * E18,
-  paused: false,
-};
-const ECON: Economics = {
-  gasPriceWei: 10n ** 9n,
-  challengeBaseGas: 210_000n,
-  challengeGasPerAccount: 170_000n,
-  liquidateBaseGas: 80_000n,
-  liquidateGasPerAccount: 120_000n,
-  ethPriceInQuote: 3_000n,
-  minProfitWei: 0n,
-};
-const ME = "0x00000000000000000000000000000000000000Aa";
-const OTHER = "0x00000000000000000000000000000000000000bB";
-const T0 = 1_000_000n;
+const addr = (i: number) => getAddress(`0x${(0x100000 + i).toString(16).padStart(40, "0")}`);
+const USDC = (x: bigint) => x * 10n ** 6n;
 
-function rec(over: Partial<AccountRecord> = {}): AccountRecord {
-  return { status: "active", nonce: 1n, provenAt: T0, provenPrices: PRICES, ...over };
+function staleChain(funded: number, dust: number): MemoryChain {
+  const chain = new MemoryChain();
+  for (let i = 0; i < dust; i++) chain.open(addr(i), USDC(1n));
+  for (let i = 0; i < funded; i++) chain.open(addr(100_000 + i), USDC(4_000n) + BigInt(i));
+  chain.mine(6n * 3600n + 10n); // every certificate is past its freshness
+  return chain;
 }
-function viewOf(entries: [string, AccountRecord][]): AccountsView {
-  const m = new Map(entries);
-  return { get: (a) => m.get(a), entries: () => m.entries(), size: m.size };
-}
-const addr = (i: number) => `0x${i.toString(16).padStart(40, "0")}`;
 
-describe("keeper strategy", () => {
-  describe("band rule (same integers as ZkMarginRegistry._challengeable)", () => {
-    it("is strict at exactly the band, up and down", () => {
-      const b = 3_000n * E8; // 5% = 150
-      expect(movedBeyondBand(3_150n * E8, b, 500n)).to.equal(false);
-      expect(movedBeyondBand(3_150n * E8 + 1n, b, 500n)).to.equal(true);
-      expect(movedBeyondBand(2_850n * E8, b, 500n)).to.equal(false);
-      expect(movedBeyondBand(2_850n * E8 - 1n, b, 500n)).to.equal(true);
-      expect(movedBeyondBand(3_149n * E8, b, 500n)).to.equal(false); // the contract tests' +4.97%
-      expect(movedBeyondBand(3_151n * E8, b, 500n)).to.equal(true); // and +5.03%
-    });
+describe("keeper v2 strategy", () => {
+  it("ranks by expected profit: the best collateral first, gas shared over a full batch", () => {
+    const e: strategy.Economics = {
+      gasPriceWei: 10n ** 9n,
+      challengeBaseGas: 200_000n,
+      challengeGasPerAccount: 45_000n,
+      liquidateBaseGas: 300_000n,
+      liquidateGasPerAccount: 50_000n,
+      ethPriceInQuote: 3000n,
+      minProfitValue: 0n,
+      batchSize: 50,
+    };
+    const gas = (200_000n / 50n + 45_000n + 300_000n / 50n + 50_000n) * 10n ** 9n * 3000n;
+    expect(strategy.challengeProfit(4_000n * 10n ** 18n, MEMORY_INCENTIVES, e)).to.equal(20n * 10n ** 18n - gas);
+    expect(strategy.challengeProfit(10n ** 18n, MEMORY_INCENTIVES, e) < 0n).to.equal(true);
+    expect(strategy.challengeProfit(10n ** 30n, MEMORY_INCENTIVES, e)).to.equal(MEMORY_INCENTIVES.bountyCap - gas);
   });
 
-  describe("staleness", () => {
-    it("is stale by time only strictly after provenAt + freshness", () => {
-      expect(staleness(rec(), PRICES, T0 + P.freshness, P)).to.equal(undefined);
-      expect(staleness(rec(), PRICES, T0 + P.freshness + 1n, P)).to.deep.equal({
-        kind: "time",
-        ageSeconds: P.freshness + 1n,
-      });
-    });
-
-    it("reports the largest price move, and prefers it to age", () => {
-      const prices = [3_200n * E8, 70_000n * E8, 150n * E8, 80n * 10n ** 6n]; // +6.67%, +16.67%
-      expect(staleness(rec(), prices, T0 + P.freshness + 5n, P)).to.deep.equal({
-        kind: "price",
-        market: 1,
-        moveBps: 1_666n,
-      });
-    });
-
-    it("never proposes a challenged, liquidated or closed account", () => {
-      const moved = [4_000n * E8, ...PRICES.slice(1)];
-      const ch = { nonce: 2n, challenger: OTHER, deadline: T0 + 300n, prices: PRICES };
-      expect(staleness(rec({ challenge: ch }), moved, T0, P)).to.equal(undefined);
-      expect(staleness(rec({ status: "liquidated" }), moved, T0, P)).to.equal(undefined);
-      expect(staleness(rec({ status: "closed" }), moved, T0, P)).to.equal(undefined);
-    });
+  it("600 dust + 100 funded: all 100 challenged in the first round, no dust looked at on chain", async () => {
+    const chain = staleChain(100, 600);
+    const k = memoryKeeper(chain, { overrides: { batchSize: 50, maxBatchesPerRound: 2 } });
+    await k.init();
+    const r = await k.round();
+    expect(r.counts.challengeable).to.equal(700);
+    expect(r.counts.unprofitable).to.equal(600);
+    expect(r.challenged).to.have.length(100);
+    expect(r.lensCalls).to.equal(1);
+    expect(new Set(r.challenged).size).to.equal(100);
+    expect(r.challenged.every((a) => BigInt(a) >= BigInt(addr(100_000)))).to.equal(true);
   });
 
-  describe("scan", () => {
-    const moved = [3_000n * E8, 60_000n * E8, 180n * E8, 80n * 10n ** 6n]; // SOL +20%
-    const now = T0 + 1_000n;
-    const entries: [string, AccountRecord][] = [
-      [addr(1), rec({ provenPrices: moved })], // fresh: proven at the current prices
-      [addr(2), rec({ provenPrices: [3_000n * E8, 60_000n * E8, 170n * E8, 80n * 10n ** 6n] })], // +5.9%
-      [addr(3), rec()], // +20%
-      [addr(4), rec({ provenAt: now - P.freshness - 10n, provenPrices: moved })], // old, prices unchanged
-      [addr(5), rec({ challenge: { nonce: 2n, challenger: ME, deadline: now - 1n, prices: PRICES } })], // ours, due
-      [addr(6), rec({ challenge: { nonce: 2n, challenger: OTHER, deadline: now - 1n, prices: PRICES } })], // other's: exclusive
-      [addr(7), rec({ challenge: { nonce: 2n, challenger: OTHER, deadline: now - 61n, prices: PRICES } })], // other's, past exclusive
-      [addr(8), rec({ challenge: { nonce: 2n, challenger: ME, deadline: now, prices: PRICES } })], // not yet (now == deadline)
-      [addr(9), rec({ status: "liquidated" })],
-    ];
-
-    it("orders challenges by price move then age, and finds due liquidations (exclusive period for others)", () => {
-      const s = scan(viewOf(entries), { prices: moved, now, me: ME, params: P });
-      expect(s.challenge.map((c) => c.account)).to.deep.equal([addr(3), addr(2), addr(4)]);
-      expect(s.liquidate.map((c) => [c.account, c.ours])).to.deep.equal([
-        [addr(7), false],
-        [addr(5), true],
-      ]);
-      expect(s.ourOpenChallenges).to.equal(2);
-      expect(s.counts).to.deep.equal({ accounts: 9, active: 8, challenged: 4, liquidated: 1, closed: 0, stale: 3 });
-    });
-
-    it("honours pause-extended deadlines, cool-downs, a paused registry and a failed oracle read", () => {
-      const hints = new Map([[hintKey(addr(5), 2n), now + 100n]]);
-      const s = scan(viewOf(entries), {
-        prices: moved,
-        now,
-        me: ME,
-        params: P,
-        deadlineHints: hints,
-        coolingDown: (a) => a === addr(3),
-      });
-      expect(s.liquidate.map((c) => c.account)).to.deep.equal([addr(7)]);
-      expect(s.challenge.map((c) => c.account)).to.not.include(addr(3));
-      const paused = scan(viewOf(entries), { prices: moved, now, me: ME, params: { ...P, paused: true } });
-      expect([paused.challenge.length, paused.liquidate.length]).to.deep.equal([0, 0]);
-      const noOracle = scan(viewOf(entries), { prices: undefined, now, me: ME, params: P });
-      expect(noOracle.challenge).to.have.length(0);
-      expect(noOracle.liquidate).to.have.length(2);
-    });
+  it("a per-round bound is filled with the most profitable candidates, the rest wait their turn", async () => {
+    const chain = staleChain(100, 600);
+    const k = memoryKeeper(chain, { overrides: { batchSize: 20, maxBatchesPerRound: 2, lensChunk: 25 } });
+    await k.init();
+    const r1 = await k.round();
+    expect(r1.challenged).to.have.length(40);
+    // the largest deposits (4000 + i) first
+    const best = Array.from({ length: 40 }, (_, j) => addr(100_000 + 99 - j)).sort();
+    expect([...r1.challenged].sort()).to.deep.equal(best);
+    chain.mine();
+    const r2 = await k.round();
+    chain.mine();
+    const r3 = await k.round();
+    expect(r2.challenged.length + r3.challenged.length).to.equal(60);
   });
 
-  describe("economics", () => {
-    it("computes the registry's capped bounty", () => {
-      expect(bountyOf(6_400n * E18, P)).to.equal(64n * E18);
-      expect(bountyOf(200_000n * E18, P)).to.equal(1_000n * E18);
-    });
-
-    it("liquidates only when the bounty (plus our own bond) beats the gas", () => {
-      // one-account liquidation: 200k gas x 1 gwei = 2e14 wei = $0.60 at $3,000/ETH
-      const cost = 200_000n * 10n ** 9n * 3_000n;
-      expect(liquidationPays(cost, false, P.bond, ECON)).to.equal(true);
-      expect(liquidationPays(cost - 1n, false, P.bond, ECON)).to.equal(false);
-      expect(liquidationPays(0n, true, P.bond, ECON)).to.equal(true); // our bond (0.01 ETH) is worth freeing
-      expect(liquidationPays(cost, false, P.bond, { ...ECON, minProfitWei: 1n })).to.equal(false);
-    });
-
-    it("challenges only accounts whose possible bounty covers both transactions", () => {
-      const gas = 210_000n + 170_000n + 80_000n + 120_000n;
-      const value = gas * 10n ** 9n * 3_000n * 100n; // 1% bounty = exactly the cost
-      expect(challengePays(value, P, ECON)).to.equal(true);
-      expect(challengePays(value - 100n, P, ECON)).to.equal(false);
-    });
-
-    it("caps our bonds at risk", () => {
-      expect(bondCapacity(0, 10n ** 16n, 10n ** 17n)).to.equal(10);
-      expect(bondCapacity(7, 10n ** 16n, 10n ** 17n)).to.equal(3);
-      expect(bondCapacity(10, 10n ** 16n, 10n ** 17n)).to.equal(0);
-      expect(bondCapacity(11, 10n ** 16n, 10n ** 17n)).to.equal(0);
-    });
+  it("a round at 10,000 candidates makes a few dozen JSON-RPC requests (batched lens checks)", async () => {
+    const chain = staleChain(10_000, 0);
+    const k = memoryKeeper(chain);
+    await k.init();
+    const before = chain.totalCalls;
+    const r = await k.round();
+    expect(r.candidates.challenge).to.equal(10_000);
+    expect(r.challenged).to.have.length(200);
+    expect(r.rpcCalls).to.equal(chain.totalCalls - before);
+    expect(r.rpcCalls).to.be.at.most(50);
+    expect(Object.fromEntries(chain.calls)).to.include({ eth_sendRawTransaction: 4, eth_getLogs: 1 });
   });
 
-  describe("selection", () => {
-    const now = T0;
-    const lc = (i: number, ours: boolean, deadline: bigint | null, value: bigint): CheckedLiquidation => ({
-      candidate: { account: addr(i), nonce: 2n, challenger: ours ? ME : OTHER, deadline: now - 100n, ours },
-      deadline,
-      pinnedValue: value,
-    });
+  it("liquidates after the window, ours at once, highest bounty first; the bond cap bounds challenges", async () => {
+    const chain = staleChain(30, 0);
+    const k = memoryKeeper(chain, { overrides: { maxBondsAtRiskWei: (10n ** 15n * 25n).toString() } });
+    await k.init();
+    const r1 = await k.round();
+    expect(r1.challenged).to.have.length(25); // bond cap: 25 x 0.001 ETH
+    chain.mine(601n);
+    const r2 = await k.round();
+    expect(r2.liquidated).to.have.length(25);
+    expect(r2.challenged).to.have.length(5);
+    chain.mine();
+    await k.round();
+    expect(k.pnl().bountyValue / 10n ** 18n).to.equal(500n); // 25 x 0.5% of ~4,000
+  });
 
-    it("liquidates by the chain's deadline, highest bounty first, in batches, and says why it skips", () => {
-      const checked = [
-        lc(1, true, now - 1n, 1_000n * E18),
-        lc(2, false, now - 30n, 5_000n * E18), // other's challenge, still exclusive
-        lc(3, false, null, 0n), // closed meanwhile
-        lc(4, false, now - 61n, 10n * E18), // bounty $0.10 < gas $0.60
-        lc(5, false, now - 61n, 9_000n * E18),
-        lc(6, true, now + 5n, 9_000n * E18), // extended by a pause
-        lc(7, false, now - 61n, 2_000n * E18),
-      ];
-      const sel = selectLiquidations(checked, now, P, ECON, { batchSize: 2, maxBatches: 1 });
-      expect(sel.batches).to.deep.equal([[addr(5), addr(7)]]);
-      expect(sel.skipped).to.deep.equal([
-        { account: addr(2), reason: "not-due" },
-        { account: addr(3), reason: "no-open-challenge" },
-        { account: addr(4), reason: "unprofitable" },
-        { account: addr(6), reason: "not-due" },
-        { account: addr(1), reason: "round-limit" },
-      ]);
-    });
-
-    it("challenges what is still challengeable and pays, within the bond cap, highest bounty first", () => {
-      const cc = (i: number, ok: boolean, value: bigint): CheckedChallenge => ({
-        candidate: { account: addr(i), nonce: 1n, reason: { kind: "time", ageSeconds: 1n } },
-        challengeable: ok,
-        value,
-      });
-      const checked = [
-        cc(1, true, 1_000n * E18),
-        cc(2, false, 9_000n * E18),
-        cc(3, true, 1n * E18),
-        cc(4, true, 5_000n * E18),
-        cc(5, true, 3_000n * E18),
-      ];
-      const sel = selectChallenges(checked, P, ECON, 2, { batchSize: 1, maxBatches: 5 });
-      expect(sel.batches).to.deep.equal([[addr(4)], [addr(5)]]);
-      expect(sel.skipped).to.deep.equal([
-        { account: addr(2), reason: "not-challengeable" },
-        { account: addr(3), reason: "unprofitable" },
-        { account: addr(1), reason: "bond-cap" },
-      ]);
-    });
+  it("a lens check that fails leaves the candidates for the next round; the round itself goes on", async () => {
+    const chain = new MemoryChain();
+    for (let i = 0; i < 10; i++) chain.open(addr(i), USDC(4_000n));
+    chain.mine();
+    const k = memoryKeeper(chain);
+    await k.init();
+    expect((await k.round()).challenged).to.have.length(0);
+    chain.mine(6n * 3600n + 10n);
+    const real = chain.checkChallenges.bind(chain);
+    let fail = true;
+    chain.checkChallenges = async (a, c) => {
+      if (fail) throw Object.assign(new Error("RPC down"), { code: "ECONNRESET" });
+      return real(a, c);
+    };
+    chain.mine();
+    const r1 = await k.round();
+    expect(r1.challenged).to.have.length(0);
+    fail = false;
+    chain.mine();
+    const r2 = await k.round();
+    expect(r2.challenged).to.have.length(10);
   });
 });
