@@ -51,7 +51,7 @@ describe("core/rpcErrors: one classification of RPC failures", () => {
       expect(classifyRpcError(e)).to.equal(RpcErrorKind.Transient);
       expect(classifyRpcError(new TypeError("fetch failed", { cause: e }))).to.equal(RpcErrorKind.Transient);
     }
-    expect(classifyRpcError(makeError("timeout", "TIMEOUT", { operation: "request" }))).to.equal(
+    expect(classifyRpcError(makeError("timeout", "TIMEOUT", { operation: "request" } as never))).to.equal(
       RpcErrorKind.Transient,
     );
     expect(classifyRpcError(makeError("bad response (status=502)", "SERVER_ERROR", { request: {} as never }))).to.equal(
