@@ -1,193 +1,161 @@
 /**
- * Keeper figures (medians of RUNS timed runs after WARMUP):
- * - keeper.index_ms_per_1k_accounts: building the account index from scratch for 2,000 accounts
- *   (~5.5 registry events each). The logs are SYNTHETIC: encoded with the registry ABI and fed
- *   through the same Indexer / decodeLog / applyEvent path that eth_getLogs results take, from memory
- *   (so the figure is the keeper's own decode-and-apply cost, without the node's getLogs latency).
- * - keeper.tick_ms_at_10k_accounts: the in-memory part of one round over 10,000 indexed accounts
- *   (1% stale by price, 1% with a due challenge): scan + candidate selection, no RPC.
- * - keeper.rpc_calls_per_tick_idle: JSON-RPC calls of one keeper round that sees a new block and finds
- *   nothing to do (12 fresh accounts), on an in-process Hardhat network behind a counting EIP-1193
- *   wrapper. The count does not depend on the number of accounts (test/keeper/chain.test.ts).
+ * Keeper figures (bench/run.ts wires them):
+ * In memory (keeper/chain/memory.ts: ABI-encoded logs through the real index, the registry's rule in the
+ * lens views, four JSON-RPC requests counted per transaction):
+ * - keeper.rpc_calls_per_round_10k_candidates: requests of one round that finds 10,000 challengeable
+ *   funded accounts (it challenges the best 200: 4 batches of 50; the lens is asked in batches of 250);
+ * - keeper.dust_rounds_to_challenge: rounds until all 100 funded accounts hidden among 600 dust ones are
+ *   challenged (default bounds);
+ * - keeper.round_ms_two_chains: one round over two deployments of 10,000 accounts each (1% challengeable,
+ *   both rounds concurrent, a new block each), median;
+ * - keeper.index_ms_per_1k_accounts: building the index from scratch (3 events per account), per 1,000;
+ * - keeper.tick_ms_at_10k_accounts: the in-memory scan and ranking of one round at 10,000 accounts.
+ * On a hardhat node behind the fault proxy (scripts/lib/faultProxy.ts):
+ * - keeper.fault5_challenged_ratio: challenged / stale after at most 5 rounds at 5% mixed faults
+ *   (150 accounts);
+ * - keeper.fault_wasted_txs: mined transactions that did nothing or reverted, with half of the send
+ *   responses lost after execution (100 accounts, batches of 10).
  */
-import { BrowserProvider, type Eip1193Provider, HDNodeWallet, Mnemonic, Network } from "ethers";
-import pino from "pino";
-import { packPrices } from "../core/encoding";
-import { type ChainReader, RegistryReader, type ProtocolParams } from "../keeper/chain/reader";
-import { loadConfig } from "../keeper/config";
-import { registryInterface } from "../keeper/index/events";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { getAddress } from "ethers";
+import { MemoryChain, memoryKeeper } from "../keeper/chain/memory";
 import { Indexer } from "../keeper/index/indexer";
-import type { LogLike } from "../keeper/index/types";
-import { Keeper } from "../keeper/keeper";
+import type { Role } from "../keeper/index/events";
 import * as strategy from "../keeper/strategy";
+import { MIXED_5 } from "../scripts/lib/faultProxy";
+import { faultScenario } from "../scripts/lib/keeperWorld";
 import { type Figure, figure, medianMs, progress } from "./lib/figures";
 
-const E8 = 10n ** 8n;
-const E18 = 10n ** 18n;
-const PRICES = [3_000n * E8, 60_000n * E8, 150n * E8, 80n * 10n ** 6n];
-const OLD_SOL = [3_000n * E8, 60_000n * E8, 120n * E8, 80n * 10n ** 6n];
-const PARAMS: ProtocolParams = {
-  freshness: 86_400n,
-  responseWindow: 3_600n,
-  exclusivePeriod: 600n,
-  bond: 10n ** 16n,
-  bandBps: 500n,
-  bountyBps: 100n,
-  bountyCap: 1_000n * E18,
-  paused: false,
-};
-const NOW = 2_000_000n;
-const KEEPER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const addr = (i: number) => getAddress(`0x${(0x100000 + i).toString(16).padStart(40, "0")}`);
+const USDC = (x: bigint) => x * 10n ** 6n;
+const FRESHNESS = 6n * 3600n;
 
-const addr = (i: number) => `0x${(0x10_0000 + i).toString(16).padStart(40, "0")}`;
-
-function ev(blockNumber: number, name: string, values: unknown[]): LogLike {
-  const { data, topics } = registryInterface.encodeEventLog(name, values);
-  return { blockNumber, data, topics };
+/** `funded` accounts of 4,000 USDC and `dust` of 1 USDC, `staleShare` of them past their freshness. */
+function chain(funded: number, dust = 0, staleShare = 1, chainId = 31337n): MemoryChain {
+  const c = new MemoryChain(chainId);
+  const stale = Math.round(funded * staleShare);
+  for (let i = 0; i < dust; i++) c.open(addr(i), USDC(1n), c.now - FRESHNESS - 10n);
+  for (let i = 0; i < funded; i++)
+    c.open(addr(100_000 + i), USDC(4_000n) + BigInt(i), i < stale ? c.now - FRESHNESS - 10n : c.now);
+  c.mine();
+  return c;
 }
 
-/** A plausible history: open, prove, deposit, trade (update + prove); every 100th stale by price, every 100th challenged and due. */
-function history(accounts: number): LogLike[] {
-  const logs: LogLike[] = [];
-  for (let i = 0; i < accounts; i++) {
-    const a = addr(i);
-    const b = 1 + Math.floor(i / 10);
-    const prices = i % 100 === 1 ? OLD_SOL : PRICES;
-    logs.push(
-      ev(b, "AccountOpened", [a, 1n]),
-      ev(b, "Proven", [a, 0n, packPrices(prices), NOW - 5_000n]),
-      ev(b, "Deposited", [a, 0n, 4_000n * 10n ** 6n]),
-    );
-    logs.push(
-      ev(b, "Updated", [a, 1n, 12345n, 0n, 0n, 0n]),
-      ev(b, "Proven", [a, 1n, packPrices(prices), NOW - 4_000n]),
-    );
-    if (i % 100 === 2) logs.push(ev(b, "Challenged", [a, 2n, KEEPER, NOW - 10n, packPrices(PRICES), 99n]));
-    if (i % 20 === 3) {
-      logs.push(ev(b, "Challenged", [a, 2n, KEEPER, NOW - 1_000n, packPrices(PRICES), 98n]));
-      logs.push(ev(b, "Responded", [a, 2n, a]), ev(b, "Proven", [a, 2n, packPrices(PRICES), NOW - 1_500n]));
-    }
+export async function rpcCallsPerRound10k(): Promise<Figure> {
+  const c = chain(10_000);
+  const k = memoryKeeper(c);
+  await k.init();
+  const r = await k.round();
+  progress(
+    `keeper: 10k candidates, ${r.challenged.length} challenged, calls ${JSON.stringify(Object.fromEntries(c.calls))}`,
+  );
+  return figure("keeper.rpc_calls_per_round_10k_candidates", r.rpcCalls, "calls");
+}
+
+export async function dustRoundsToChallenge(): Promise<Figure> {
+  const c = chain(100, 600);
+  const k = memoryKeeper(c);
+  await k.init();
+  let done = 0;
+  let rounds = 0;
+  while (done < 100 && rounds < 20) {
+    rounds++;
+    done += (await k.round()).challenged.length;
+    c.mine();
   }
-  return logs;
+  return figure("keeper.dust_rounds_to_challenge", rounds, "rounds");
 }
 
-function memorySource(logs: readonly LogLike[]) {
-  const byBlock = new Map<number, LogLike[]>();
-  for (const l of logs) byBlock.set(l.blockNumber, [...(byBlock.get(l.blockNumber) ?? []), l]);
-  const head = Math.max(...byBlock.keys());
-  return {
-    head,
-    async logs(from: number, to: number): Promise<LogLike[]> {
-      const out: LogLike[] = [];
-      for (let b = from; b <= to; b++) out.push(...(byBlock.get(b) ?? []));
-      return out;
-    },
-  };
+export async function roundMsTwoChains(): Promise<Figure> {
+  const chains = [chain(10_000, 0, 0.01, 31337n), chain(10_000, 0, 0.01, 31338n)];
+  const keepers = chains.map((c, i) => memoryKeeper(c, { name: `chain${i}` }));
+  for (const k of keepers) await k.init();
+  await Promise.all(keepers.map((k) => k.round())); // catch up (and challenge the 1%)
+  const ms = await medianMs("keeper round over two deployments of 10,000 accounts", async () => {
+    for (const c of chains) c.mine();
+    await Promise.all(keepers.map((k) => k.round()));
+  });
+  return figure("keeper.round_ms_two_chains", ms, "ms");
 }
 
-async function buildIndex(logs: readonly LogLike[]): Promise<Indexer> {
-  const src = memorySource(logs);
-  const idx = new Indexer(src, { startBlock: 0, confirmations: 3, chunk: 2_000 });
-  await idx.sync({ number: src.head, hash: "0x01" });
-  return idx;
-}
-
-async function indexFigure(): Promise<Figure> {
+export async function indexMsPer1k(): Promise<Figure> {
   const n = 2_000;
-  const logs = history(n);
-  progress(`keeper: ${logs.length} synthetic logs for ${n} accounts`);
-  const ms = await medianMs("keeper index build (2,000 accounts)", () => buildIndex(logs));
+  const c = chain(n, 0, 0);
+  const roles = new Map<string, Role>([[c.addresses.registry.toLowerCase(), "registry"]]);
+  const head = { number: c.blockNumber, hash: "0x01" };
+  const ms = await medianMs("keeper index build (2,000 accounts)", async () => {
+    const idx = new Indexer(c, { startBlock: 0, confirmations: 0, chunk: 100_000, roles });
+    await idx.sync(head);
+  });
   return figure("keeper.index_ms_per_1k_accounts", Math.round((ms / (n / 1_000)) * 10) / 10, "ms");
 }
 
-async function tickFigure(): Promise<Figure> {
-  const idx = await buildIndex(history(10_000));
+export async function tickMsAt10k(): Promise<Figure> {
+  const c = chain(10_000, 0, 0.01);
+  const k = memoryKeeper(c);
+  await k.init();
+  await k.round();
+  const view = k.view;
+  const market = await c.market();
   const econ: strategy.Economics = {
     gasPriceWei: 10n ** 9n,
-    challengeBaseGas: 210_000n,
-    challengeGasPerAccount: 170_000n,
-    liquidateBaseGas: 80_000n,
-    liquidateGasPerAccount: 120_000n,
+    challengeBaseGas: 200_000n,
+    challengeGasPerAccount: 45_000n,
+    liquidateBaseGas: 300_000n,
+    liquidateGasPerAccount: 50_000n,
     ethPriceInQuote: 3_000n,
-    minProfitWei: 0n,
+    minProfitValue: 0n,
+    batchSize: 50,
   };
-  const limits = { batchSize: 20, maxBatches: 2 };
-  let found = { challenge: 0, liquidate: 0 };
   const ms = await medianMs("keeper tick (10,000 accounts)", () => {
-    const s = strategy.scan(idx.view(), { prices: PRICES, now: NOW, me: KEEPER, params: PARAMS });
-    strategy.selectChallenges(
-      s.challenge.map((candidate) => ({ candidate, challengeable: true, value: 4_000n * E18 })),
-      PARAMS,
+    strategy.scan(view, {
+      market,
+      now: c.now + FRESHNESS, // everything stale: the whole ranking runs
+      me: undefined,
+      timing: c.timing,
+      incentives: c.incentives,
+      paused: false,
+      pauseClock: 0n,
       econ,
-      strategy.bondCapacity(s.ourOpenChallenges, PARAMS.bond, E18),
-      limits,
-    );
-    strategy.selectLiquidations(
-      s.liquidate.map((candidate) => ({ candidate, deadline: candidate.deadline, pinnedValue: 4_000n * E18 })),
-      NOW,
-      PARAMS,
-      econ,
-      limits,
-    );
-    found = { challenge: s.challenge.length, liquidate: s.liquidate.length };
+    });
   });
-  progress(`keeper tick: ${idx.view().size} accounts, ${found.challenge} stale, ${found.liquidate} due`);
   return figure("keeper.tick_ms_at_10k_accounts", ms, "ms");
 }
 
-async function rpcFigure(): Promise<Figure> {
-  progress("keeper: in-process Hardhat network");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const hre = require("hardhat") as typeof import("hardhat");
-  const { deployLocal } = await import("../scripts/lib/deploy");
-  const signers = await hre.ethers.getSigners();
-  const sys = await deployLocal(signers[0]);
-  for (const s of signers.slice(2, 14)) await (await sys.registry.connect(s).openAccount()).wait();
-  let calls = 0;
-  const inner = hre.network.provider;
-  const counting: Eip1193Provider = {
-    request: (args) => {
-      calls++;
-      return inner.request(args as { method: string; params?: unknown[] });
-    },
-  };
-  const network = Network.from(31337n);
-  const provider = new BrowserProvider(counting, network, { staticNetwork: network, cacheTimeout: -1 });
-  const registry = await sys.registry.getAddress();
-  const key = HDNodeWallet.fromMnemonic(
-    Mnemonic.fromPhrase("test test test test test test test test test test test junk"),
-    "m/44'/60'/0'/0/1",
-  );
-  const cfg = loadConfig({
-    flags: { rpcUrl: "http://in-process", registry, checkpointFile: "/dev/null", profit: { ethPriceInQuote: "3000" } },
-    env: {},
-  }).config;
-  const chain: ChainReader = await RegistryReader.create(provider, registry);
-  const log = pino({ level: "silent" });
-  const keeper = new Keeper({
-    config: cfg,
-    chainId: 31337n,
-    chain,
-    indexer: new Indexer(chain, { startBlock: 0, confirmations: 3, chunk: 2_000 }, log),
-    log,
-    me: key.address,
-    rpcCalls: () => calls,
-    readOnly: true,
-  });
-  await keeper.round(); // catch up
-  const samples: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    await inner.request({ method: "evm_mine", params: [] });
-    const r = await keeper.round();
-    if (r.candidates.challenge + r.candidates.liquidate > 0) throw new Error("idle round found work");
-    samples.push(r.rpcCalls);
-  }
-  samples.sort((a, b) => a - b);
-  progress(`keeper idle round RPC calls: ${samples.join(" ")}`);
-  provider.destroy();
-  return figure("keeper.rpc_calls_per_tick_idle", samples[samples.length >> 1], "calls");
+function tmp(label: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `zkm-bench-keeper-${label}-`));
 }
 
+export async function fault5ChallengedRatio(): Promise<Figure> {
+  const r = await faultScenario({ accounts: 150, rates: MIXED_5, maxRounds: 5, dir: tmp("f5"), seed: 11 });
+  progress(`keeper at 5% faults: ${JSON.stringify(r)}`);
+  return figure("keeper.fault5_challenged_ratio", Math.round((r.challenged / r.accounts) * 1000) / 1000, "ratio");
+}
+
+export async function faultWastedTxs(): Promise<Figure> {
+  const r = await faultScenario({
+    accounts: 100,
+    perMethod: { eth_sendRawTransaction: { lostAfter: 0.5 } },
+    maxRounds: 5,
+    dir: tmp("lost"),
+    seed: 5,
+    keeper: { batchSize: 10 },
+  });
+  progress(`keeper with half the send responses lost: ${JSON.stringify(r)}`);
+  return figure("keeper.fault_wasted_txs", r.wastedTxs, "txs");
+}
+
+/** Every keeper figure (the in-memory ones first; the node-based ones start a hardhat node each). */
 export async function keeperFigures(): Promise<Figure[]> {
-  return [await indexFigure(), await tickFigure(), await rpcFigure()];
+  return [
+    await rpcCallsPerRound10k(),
+    await dustRoundsToChallenge(),
+    await roundMsTwoChains(),
+    await indexMsPer1k(),
+    await tickMsAt10k(),
+    await fault5ChallengedRatio(),
+    await faultWastedTxs(),
+  ];
 }
