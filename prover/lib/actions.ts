@@ -379,6 +379,15 @@ export async function prepareAnswer(
   };
 }
 
+/**
+ * A settlement of `cash` rounded toward zero to `digits` significant digits (default 2): settling the exact
+ * cash right after one trade would publish that trade's realised PnL, from which an observer recovers its
+ * size, side and entry (docs/privacy.md). The rest stays in the commitment's cash.
+ */
+export function roundSettlement(cash: bigint, digits = 2): bigint {
+  return cash < 0n ? -roundClaim(-cash, digits) : roundClaim(cash, digits);
+}
+
 export interface PreparedClaim {
   readonly claimed: bigint;
   readonly claimable: bigint;
