@@ -19,6 +19,7 @@ const SECTIONS: readonly Section[] = [
   { name: "risk", run: async () => (await import("./risk")).riskFigures() },
   { name: "risk-mc", run: async () => (await import("./risk-mc")).riskFigures() },
   { name: "crash", run: async () => (await import("./crash")).crashFigures() },
+  { name: "privacy", run: async () => (await import("./privacy")).privacyFigures() },
   {
     name: "setup",
     skip: () => (process.env.BENCH_SKIP_SETUP === "1" ? "BENCH_SKIP_SETUP=1" : undefined),
