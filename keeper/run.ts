@@ -85,7 +85,9 @@ export function runFleet(
     for (const d of deployments) {
       const h = apps.get(d.name)?.keeper.health;
       const ago = h?.lastOk === undefined ? null : Date.now() - h.lastOk;
-      const fine = !stopped.has(d.name) && ago !== null && ago < Math.max(30_000, 5 * d.pollIntervalMs);
+      // unhealthy: stopped, no round for a while, or the last rounds failed (RPC down)
+      const fine =
+        !stopped.has(d.name) && ago !== null && ago < Math.max(30_000, 5 * d.pollIntervalMs) && (h?.failures ?? 0) < 3;
       ok &&= fine;
       out[d.name] = { ok: fine, lastRoundAgoMs: ago, failures: h?.failures ?? 0 };
     }

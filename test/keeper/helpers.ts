@@ -46,6 +46,10 @@ export class KeeperProcess {
     this.exited = new Promise((resolve) => proc.once("exit", (code) => resolve(code)));
   }
 
+  get alive(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
   async stop(signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000): Promise<number | null> {
     if (this.proc.exitCode !== null) return this.proc.exitCode;
     this.proc.kill(signal);
