@@ -609,11 +609,11 @@ export class Trader {
 
   /** The circuit inputs of a Certificate answering `r` at its pinned prices and haircuts (no proof). */
   async buildRespond(r: ChallengeRecord, o: { d?: bigint; pm?: bigint[]; domain?: Domain } = {}) {
-    const m = await marketNow(this.f);
-    const n = m.decimals.length;
+    const decimals = (await this.f.registry.assets())[1].map(Number); // no oracle read: the record is enough
+    const n = decimals.length;
     const prices = unpack64(r.marketPrices);
     const pm = o.pm ?? unpack16(r.mm);
-    const value = valueOf(await this.balances(), unpack64(r.assetPrices, n), unpack16(r.haircuts, n), m.decimals);
+    const value = valueOf(await this.balances(), unpack64(r.assetPrices, n), unpack16(r.haircuts, n), decimals);
     const d = o.d ?? widestBox(this.state, value, prices, pm);
     const ctx = await this.context(o.domain ?? Domain.Respond, r.nonce);
     const st = certificateInputs(this.state, { value, d, prices, pm, context: ctx });

@@ -172,14 +172,13 @@ describe("ZkMarginRegistry v2: accounts, updates and prove", function () {
       const { f, alice: snap } = await loadFixture(openedFixture);
       const [alice] = revive(f, [snap]);
       await setMarketPrice(f, ETH, 3150n * E8);
-      await alice.update({ kind: "reduce", market: ETH, size: UNIT }); // cash 150, private
-      expect(alice.state.cash).to.equal(quote(150));
       const wallet = await f.tokens[USDC].balanceOf(alice.address);
-      // settle 100 of the 150 and withdraw 2,000 USDC
+      // reduce 1 ETH (pnl 150, into cash), settle 100 of it and withdraw 2,000 USDC, in one update
       const w = await alice.update(
-        { kind: "none" },
+        { kind: "reduce", market: ETH, size: UNIT },
         { settle: quote(100), withdraw: { asset: USDC, amount: usdc(2_000) } },
       );
+      expect(w.plan.realised).to.equal(quote(150));
       expect(w.plan.args.withdrawAmount).to.equal(usdc(2_000));
       expect(alice.state.cash).to.equal(quote(50));
       expect(await f.tokens[USDC].balanceOf(alice.address)).to.equal(wallet + usdc(2_000));
@@ -235,11 +234,9 @@ describe("ZkMarginRegistry v2: accounts, updates and prove", function () {
       const steps = [
         { kind: "increase", market: ETH, size: UNIT, side: Side.Long }, // open ETH
         { kind: "increase", market: BTC, size: UNIT / 10n, side: Side.Short }, // open BTC
-        { kind: "increase", market: 2, size: 50n * UNIT, side: Side.Long }, // open SOL
         { kind: "increase", market: ETH, size: UNIT }, // increase ETH
         { kind: "reduce", market: BTC, size: UNIT / 20n }, // reduce BTC
-        { kind: "reduce", market: 2, size: 50n * UNIT }, // close SOL
-        { kind: "none" }, // re-salt only
+        { kind: "reduce", market: ETH, size: 2n * UNIT }, // close ETH
       ] as const;
       const execution: bigint[] = [];
       const lengths: number[] = [];

@@ -377,7 +377,12 @@ describe("ZkMarginRegistry v2: governance and bounds", function () {
   });
 });
 
-async function fund(f: Sys, who: import("ethers").Wallet, asset: number, amount: bigint): Promise<void> {
+async function fund(
+  f: Sys,
+  who: import("ethers").Signer & { address: string },
+  asset: number,
+  amount: bigint,
+): Promise<void> {
   const token = f.tokens[asset];
   await (await token.mint(who.address, amount)).wait();
   await (await token.connect(who).approve(f.registry, amount)).wait();

@@ -317,6 +317,35 @@ describe("ZkMarginRegistry v2: liquidation and claims", function () {
     });
   });
 
+  describe("bond payments that bounce", () => {
+    it("credits a bond a challenger contract refuses, and pays it out on withdrawCredit once it accepts", async () => {
+      const { f } = await loadFixture(expiredFixture);
+      const rk = await (await ethers.getContractFactory("TestRejectingKeeper")).deploy();
+      await rk.waitForDeployment();
+      const t = await new Trader(f, f.traders[0]).open([[USDC, usdc(500)]]);
+      await pastFreshness(f);
+      const cert = await certOf(f, t.address);
+      // a batch's excess bond is refunded: the contract refuses it, so it is credited
+      const rc = await (await rk.challengeBatch(f.registry, [t.address], [cert], { value: f.bond + 5n })).wait();
+      const record = recordsIn(f, rc).get(t.address)!;
+      expect(await f.registry.ethCredit(rk)).to.equal(5n);
+      // the bond returned at liquidation bounces too: credited, the liquidation goes through
+      await pastExclusive(f, record);
+      await expect(f.registry.connect(f.keeper2).liquidate(t.address, record)).to.emit(f.registry, "Liquidated");
+      expect(await f.registry.ethCredit(rk)).to.equal(f.bond + 5n);
+      await expect(rk.withdrawCredit(f.registry)).to.be.revertedWithCustomError(f.registry, "Registry__TransferFailed");
+      await (await rk.setAccepting(true)).wait();
+      await expect(rk.withdrawCredit(f.registry))
+        .to.emit(f.registry, "CreditWithdrawn")
+        .withArgs(await rk.getAddress(), f.bond + 5n);
+      expect(await f.registry.ethCredit(rk)).to.equal(0n);
+      await expect(rk.withdrawCredit(f.registry)).to.be.revertedWithCustomError(
+        f.registry,
+        "Registry__NothingToWithdraw",
+      );
+    });
+  });
+
   describe("claim", () => {
     /** traders[11] liquidated with 1,000 USDC + 0.5 WETH and no position (equity = V), by keeper2 after the ramp. */
     async function liquidatedFixture() {
