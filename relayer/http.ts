@@ -76,6 +76,7 @@ export async function buildApp(d: AppDeps) {
     "/answers",
     { config: { rateLimit: { max: d.http.postsPerWindow, timeWindow: d.http.rateWindowMs } } },
     async (req, reply) => {
+      const receivedAt = Date.now();
       const answer = parseAnswer(req.body);
       const dup = d.store.live(answer);
       if (dup) return reply.code(200).send({ id: dup.id, status: dup.status, duplicate: true });
@@ -83,7 +84,7 @@ export async function buildApp(d: AppDeps) {
       const accepted = await d.intake.check(answer);
       const raced = d.store.live(answer); // another post for the same challenge was accepted meanwhile
       if (raced) return reply.code(200).send({ id: raced.id, status: raced.status, duplicate: true });
-      const e = d.store.add(answer, accepted.deadline, accepted.head.number);
+      const e = d.store.add(answer, accepted.deadline, accepted.head.number, receivedAt);
       d.batcher.poke();
       req.log.info(
         { id: e.id, account: answer.account, nonce: answer.record.nonce, deadline: e.deadline, ip: req.ip },
