@@ -181,8 +181,16 @@ describe("ZkMarginRegistry v2: liquidation and claims", function () {
       const withFresh = [...accounts, f.traders[0].address];
       const recs = [...records, records[0]];
       const k2 = f.registry.connect(f.keeper2);
+      await setMarketPrice(f, ETH, 2_345n * E8); // the prices at execution are the ones recorded
       expect(await k2.liquidateBatch.staticCall(withFresh, recs)).to.equal(4n);
       const rc = await (await k2.liquidateBatch(withFresh, recs)).wait();
+      const m = await f.lens.market();
+      const liqs = liquidationsIn(f, rc);
+      expect(liqs.size).to.equal(4);
+      for (const l of liqs.values()) {
+        expect([l.marketPrices, l.assetPrices]).to.deep.equal([m.marketPrices, m.assetPrices]);
+        expect(unpack64(l.marketPrices)[ETH]).to.equal(2_345n * E8);
+      }
       const kicks = rc!.logs.filter((l) => l.address === f.auction.target).map((l) => f.auction.interface.parseLog(l));
       expect(kicks.map((x) => x?.name)).to.deep.equal(["Kick"]);
       const maxBps = BigInt(f.params.incentives.bountyMaxBps);
