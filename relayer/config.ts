@@ -39,6 +39,8 @@ const httpSchema = z.strictObject({
   /** GET requests (fates, health) per client IP per window. */
   getsPerWindow: uint(1, 1_000_000).default(600),
   rateWindowMs: uint(100, 3_600_000).default(60_000),
+  /** Answers being checked at once (chain reads + a pairing each); beyond it POST /answers answers 503. */
+  maxConcurrentChecks: uint(1, 1_000).default(16),
   /** Take the client IP from X-Forwarded-For (only behind a reverse proxy you run). */
   trustProxy: z.boolean().default(false),
 });

@@ -22,6 +22,8 @@ export enum RelayerErrorCode {
   RateLimited = "RATE_LIMITED",
   /** queue.maxQueued answers are waiting already. */
   QueueFull = "QUEUE_FULL",
+  /** http.maxConcurrentChecks answers are being checked already. */
+  Busy = "BUSY",
   /** The account is not active on the registry (never opened, liquidated or closed). */
   NotActive = "NOT_ACTIVE",
   /** The account has no open challenge (answered already, or never challenged). */

@@ -2,7 +2,8 @@
  * The relayer's HTTP API (fastify): POST /answers, GET /answers/:id, GET /healthz. Every error is
  * `{ "error": { "code", "message" } }` with a 4xx/5xx status; the message is a sentence naming what is
  * wrong. Limits: http.bodyLimitBytes per request (413), postsPerWindow / getsPerWindow per client IP per
- * rateWindowMs (429, checked before the body is read), queue.maxQueued waiting answers (503).
+ * rateWindowMs (429, checked before the body is read), queue.maxQueued waiting answers (503), and
+ * http.maxConcurrentChecks answers in intake at once (503: each costs chain reads and a pairing).
  */
 import rateLimit from "@fastify/rate-limit";
 import Fastify, { type FastifyError, LogController } from "fastify";
@@ -60,6 +61,8 @@ export async function buildApp(d: AppDeps) {
     reply.code(404).send(errorBody(RelayerErrorCode.NotFound, `no route ${req.method} ${req.url.split("?")[0]}`)),
   );
 
+  let checking = 0; // answers in intake now
+
   await app.register(rateLimit, {
     global: true,
     max: d.http.getsPerWindow,
@@ -81,7 +84,19 @@ export async function buildApp(d: AppDeps) {
       const dup = d.store.live(answer);
       if (dup) return reply.code(200).send({ id: dup.id, status: dup.status, duplicate: true });
       d.store.requireRoom();
-      const accepted = await d.intake.check(answer);
+      if (checking >= d.http.maxConcurrentChecks)
+        throw new RelayerError(
+          RelayerErrorCode.Busy,
+          `the relayer is checking ${checking} answers already: retry in a moment`,
+          503,
+        );
+      checking++;
+      let accepted;
+      try {
+        accepted = await d.intake.check(answer);
+      } finally {
+        checking--;
+      }
       const raced = d.store.live(answer); // another post for the same challenge was accepted meanwhile
       if (raced) return reply.code(200).send({ id: raced.id, status: raced.status, duplicate: true });
       const e = d.store.add(answer, accepted.deadline, accepted.head.number, receivedAt);

@@ -281,7 +281,7 @@ describe("Relayer (in-process fastify, hardhat node process over JSON-RPC, real 
     await (await sys.registry.connect(devWallet(node.url, 5)).respondBatch(again)).wait();
   });
 
-  it("limits the body size, the requests per client and the queue length", async () => {
+  it("limits the body size, the requests per client, the checks at once and the queue length", async () => {
     const answers = await ready(traders.slice(0, 3));
     const body = JSON.stringify({ ...encodeAnswer(answers[0]), padding: "x".repeat(5_000) });
     const small = await startTestRelayer(sys, node.url, { http: { bodyLimitBytes: 4_096 } });
@@ -314,6 +314,19 @@ describe("Relayer (in-process fastify, hardhat node process over JSON-RPC, real 
       expect((await fetch(`${strict.url}/healthz`)).status).to.equal(200); // GETs have their own budget
     } finally {
       await strict.close();
+    }
+    const narrow = await startTestRelayer(sys, node.url, {
+      http: { maxConcurrentChecks: 1 },
+      batch: { maxWaitMs: 600_000 },
+    });
+    try {
+      const subs = await Promise.all(answers.map((a) => postAnswerTo(narrow.url, a)));
+      expect(subs.filter((s) => s.accepted).length).to.be.at.least(1);
+      const busy = subs.filter((s) => !s.accepted);
+      expect(busy.length).to.be.at.least(1);
+      for (const b of busy) expect(b).to.deep.include({ httpStatus: 503, code: "BUSY" });
+    } finally {
+      await narrow.close();
     }
     const short = await startTestRelayer(sys, node.url, { queue: { maxQueued: 2 }, batch: { maxWaitMs: 600_000 } });
     try {
