@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { TestAggregator__factory, TestToken__factory } from "../../../core/contracts";
-import type { ReentrantToken } from "../../../core/contracts/typechain";
+import type { ReentrantToken, TestAggregator } from "../../../core/contracts/typechain";
 import { deploySystem } from "../../../scripts/lib/deploy";
 import { localParams } from "../../../scripts/lib/params";
 import { E8, NO_PROOF, type Sys, USDC, challenge, loadFixture, pastExclusive, usdc } from "../../helpers/registry";
@@ -18,7 +18,7 @@ const HOSTILE = 1;
 async function hostileFixture(): Promise<Sys & { hostile: ReentrantToken }> {
   const [owner, guardian, keeper, keeper2, relayer, ...traders] = await ethers.getSigners();
   const params = localParams();
-  const markets = [];
+  const markets: TestAggregator[] = [];
   for (const m of params.markets) markets.push(await new TestAggregator__factory(owner).deploy(8, m.price!));
   const assetFeeds = [
     await new TestAggregator__factory(owner).deploy(8, E8),
