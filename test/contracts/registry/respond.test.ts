@@ -55,6 +55,9 @@ describe("ZkMarginRegistry v2: respond, respondBatch and respondDeleverage", fun
         marketPrices: record.marketPrices,
         assetPrices: record.assetPrices,
       });
+      // the answer is a fresh certificate: ETH at 2,000 is still inside its box, so no new challenge yet
+      const [flags] = await f.lens.challengeable([alice.address], [cert]);
+      expect(flags[0]).to.equal(false);
       console.log(`      gas.respond ${rc!.gasUsed}`);
     });
 
