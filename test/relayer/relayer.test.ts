@@ -341,6 +341,43 @@ describe("Relayer (in-process fastify, hardhat node process over JSON-RPC, real 
     await (await sys.registry.connect(devWallet(node.url, 5)).respondBatch(answers)).wait();
   });
 
+  it("replaces a batch that is not mined with higher fees, same nonce", async () => {
+    const answers = await ready(traders.slice(0, 2));
+    const recorder = new LossyProxy(node.url); // loses nothing: it records what the relayer sends
+    await recorder.start();
+    const r = await startTestRelayer(sys, recorder.url, {
+      batch: { maxSize: 2, maxWaitMs: 600_000 },
+      gas: { stuckAfterMs: 400, maxAttempts: 3, bumpPercent: 25 },
+    });
+    await setAutomine(node.url, false);
+    try {
+      const nonce = await provider.getTransactionCount(RELAYER, "latest");
+      const subs = ids(await Promise.all(answers.map((a) => postAnswerTo(r.url, a))));
+      const first = (await waitForFates(r.url, subs, (f) => f.status === "submitted"))[0].txHash!;
+      await waitForFates(r.url, subs, (f) => f.status === "submitted" && f.txHash !== first, 20_000);
+      await mine(node.url);
+      const fates = await waitForFates(r.url, subs);
+      expect(fates.map((f) => f.status)).to.deep.equal(["answered", "answered"]);
+      expect(fates[0].txHash).to.not.equal(first);
+      const sent = [
+        ...new Map(recorder.sends.map((raw) => [Transaction.from(raw).hash, Transaction.from(raw)])).values(),
+      ];
+      expect(sent.length).to.be.within(2, 3);
+      for (let i = 1; i < sent.length; i++) {
+        expect(sent[i].nonce).to.equal(sent[0].nonce);
+        expect(sent[i].data).to.equal(sent[0].data);
+        expect(sent[i].maxFeePerGas! >= (sent[i - 1].maxFeePerGas! * 125n) / 100n).to.equal(true);
+        expect(sent[i].maxPriorityFeePerGas! >= (sent[i - 1].maxPriorityFeePerGas! * 125n) / 100n).to.equal(true);
+      }
+      expect(await provider.getTransactionCount(RELAYER, "latest")).to.equal(nonce + 1);
+      expect(r.logs.some((l) => l.includes("replaced with higher fees"))).to.equal(true);
+    } finally {
+      await setAutomine(node.url, true);
+      await r.close();
+      await recorder.stop();
+    }
+  });
+
   it("does not send answered members again when the node's answer to the send is lost", async () => {
     const proxy = new LossyProxy(node.url);
     await proxy.start();
