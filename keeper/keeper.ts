@@ -309,6 +309,18 @@ export class Keeper {
         );
       }
     }
+    if (c.dryRun && (s.challenge.length > 0 || s.liquidate.length > 0)) {
+      const would = summary.txs.filter((t) => t.reason === "dry-run");
+      log.info(
+        {
+          deployment: this.name,
+          expectedProfitQuote: quote(s.expectedProfit),
+          wouldSend: would.map((t) => `${t.action} x${t.accounts}`),
+          pnl: this.pnl(market),
+        },
+        "dry run: expected profit of what would be sent (value units; nothing sent)",
+      );
+    }
     await this.checkBalance(n);
     await this.saveCheckpoint();
     summary.rpcCalls = this.calls() - c0;

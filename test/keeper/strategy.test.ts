@@ -118,3 +118,46 @@ describe("keeper v2 strategy", () => {
     expect(r2.challenged).to.have.length(10);
   });
 });
+
+describe("keeper v2 operator signals (in memory)", () => {
+  it("a low balance raises the gauge and one warning; metrics carry the round's figures", async () => {
+    const { Metrics } = await import("../../keeper/metrics");
+    const metrics = new Metrics();
+    const chain = staleChain(5, 0);
+    const k = memoryKeeper(chain, { metrics, overrides: { lowBalanceWei: (10n ** 21n).toString() } });
+    await k.init();
+    await k.round();
+    const text = await metrics.registry.metrics();
+    expect(text).to.match(/zkm_keeper_low_balance\{deployment="memory"\} 1/);
+    expect(text).to.match(/zkm_keeper_balance_eth\{deployment="memory"\} 100/);
+    expect(text).to.match(/zkm_keeper_challenges_total\{deployment="memory"\} 5/);
+    expect(text).to.match(/zkm_keeper_candidates\{deployment="memory",kind="challenge"\} 5/);
+  });
+
+  it("a fleet keeps retrying a deployment whose RPC is down at start, and says so in its health", async () => {
+    const { runFleet } = await import("../../keeper/run");
+    const { loadConfig } = await import("../../keeper/config");
+    const { freePort } = await import("../helpers/node");
+    const pino = (await import("pino")).default;
+    const port = await freePort();
+    const d = loadConfig({
+      flags: {
+        rpcUrl: `http://127.0.0.1:${port}`,
+        registry: addr(1),
+        lens: addr(2),
+        pollIntervalMs: 50,
+        rpc: { retries: 0, retryDelayMs: 1 },
+        checkpointFile: "/dev/null",
+        profit: { ethPriceInQuote: "1" },
+      },
+      env: {},
+    }).config.deployments;
+    const ac = new AbortController();
+    const fleet = runFleet(d, undefined, pino({ level: "silent" }), { signer: false }, ac.signal);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(fleet.health().ok).to.equal(false);
+    expect(fleet.health().deployments.main.lastRoundAgoMs).to.equal(null);
+    ac.abort();
+    await fleet.done; // the loop ends on the signal, not before
+  });
+});
