@@ -2,10 +2,19 @@
  * Where the build puts its outputs (`npm run build`: circuits, keys, the development powers of tau) and
  * where the exported verifiers go. The prover and keeper read keys from here; scripts/ writes them.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** Repository root (core/ -> ..). */
-export const ROOT = path.resolve(__dirname, "..");
+/** The nearest folder above `dir` holding package.json: the repository root from core/ and dist/core/. */
+function findRoot(dir: string): string {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, "package.json"))) return d;
+    if (path.dirname(d) === d) return path.resolve(__dirname, "..");
+  }
+}
+
+/** Repository root (core/ -> .., and dist/core/ -> ../.. when compiled). */
+export const ROOT = findRoot(path.resolve(__dirname, ".."));
 export const BUILD_DIR = path.join(ROOT, "build");
 export const VERIFIER_DIR = path.join(ROOT, "contracts", "verifiers");
 /** Where the development powers of tau are cached (made only when missing). */
