@@ -10,7 +10,7 @@ import { z } from "zod";
 import { type AccountState, Side, commitment } from "../model";
 import { DEFAULT_KDF, type KdfParams, open, seal } from "./envelope";
 import { StoreError, StoreErrorCode } from "./errors";
-import { FileLock, atomicWrite } from "./files";
+import { FileLock, type WaitOptions, atomicWrite } from "./files";
 
 const big = z.string().regex(/^-?\d+$/);
 const StoredState = z.object({
@@ -107,8 +107,9 @@ export class StateStore {
     private readonly passphrase: string,
     private doc: Doc,
     private readonly kdf: KdfParams,
+    role?: string,
   ) {
-    this.lock = new FileLock(`${file}.lock`);
+    this.lock = new FileLock(`${file}.lock`, role);
   }
 
   /** Creates a new state file (refuses to overwrite one). */
@@ -118,6 +119,7 @@ export class StateStore {
     id: Identity,
     initial: AccountState,
     kdf: KdfParams = DEFAULT_KDF,
+    role?: string,
   ): StateStore {
     if (fs.existsSync(file))
       throw new StoreError(
@@ -132,7 +134,7 @@ export class StateStore {
       committed: toStored(initial, "initial"),
       history: [],
     };
-    const store = new StateStore(file, passphrase, doc, kdf);
+    const store = new StateStore(file, passphrase, doc, kdf, role);
     store.lock.acquire();
     try {
       store.write();
@@ -143,8 +145,8 @@ export class StateStore {
   }
 
   /** Decrypts and validates a state file. Writers call acquire(), which reads it again under the lock. */
-  static open(file: string, passphrase: string, kdf: KdfParams = DEFAULT_KDF): StateStore {
-    return new StateStore(file, passphrase, readDoc(file, passphrase), kdf);
+  static open(file: string, passphrase: string, kdf: KdfParams = DEFAULT_KDF, role?: string): StateStore {
+    return new StateStore(file, passphrase, readDoc(file, passphrase), kdf, role);
   }
 
   get identity(): Identity {
@@ -174,8 +176,32 @@ export class StateStore {
       throw e;
     }
   }
+  /** acquire(), waiting while another process (a CLI command, the daemon) holds the lock. */
+  async acquireWait(o: WaitOptions = {}): Promise<void> {
+    await this.lock.acquireWait(o);
+    try {
+      this.doc = readDoc(this.file, this.passphrase);
+    } catch (e) {
+      this.lock.release();
+      throw e;
+    }
+  }
   release(): void {
     this.lock.release();
+  }
+  get holdsLock(): boolean {
+    return this.lock.isHeld;
+  }
+
+  /**
+   * The stored state (committed, pending or in history) whose commitment is `chainCommitment`, without
+   * writing anything: what a reader (the daemon) uses while a writer holds the lock.
+   */
+  stateFor(chainCommitment: bigint): AccountState | undefined {
+    const c = chainCommitment.toString();
+    const d = this.doc;
+    const found = [d.committed, ...(d.pending ? [d.pending] : []), ...d.history].find((s) => s.commitment === c);
+    return found ? fromStored(found) : undefined;
   }
 
   /** Whether `salt` was ever used by a state of this file (the prover never reuses one). */

@@ -1,16 +1,35 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { type AccountState, MAX_COST, MAX_SIZE, Side, commitment, emptyState } from "../../prover/model";
+import {
+  type AccountState,
+  FIELD_MODULUS,
+  MAX_COST,
+  MAX_SIZE,
+  type MarketPosition,
+  Side,
+  commitment,
+  emptyState,
+} from "../../prover/model";
 import { type KdfParams, open as openEnvelope, seal } from "../../prover/store/envelope";
 import { StoreError, StoreErrorCode } from "../../prover/store/errors";
-import { FileLock, atomicWrite } from "../../prover/store/files";
+import { atomicWrite } from "../../prover/store/files";
 import { type Identity, StateStore } from "../../prover/store/stateStore";
 import { ROOT } from "../../core/artifacts";
-import { ACCOUNT, CHAIN_ID, P, REGISTRY, UNIT, state } from "../helpers/fixtures";
 import type { WriterOptions, WriterReport } from "./fixtures/storeWriter";
+
+const REGISTRY = "0x00000000000000000000000000000000000000a1";
+const ACCOUNT = "0x00000000000000000000000000000000000000b2";
+const CHAIN_ID = 31337n;
+const P = FIELD_MODULUS;
+const UNIT = 10n ** 10n;
+
+function state(markets: Partial<MarketPosition>[], salt: bigint, cash = 0n): AccountState {
+  const full = Array.from({ length: 4 }, (_, j) => ({ size: 0n, side: Side.Long, cost: 0n, ...markets[j] }));
+  return { salt, cash, markets: full };
+}
 
 // The real module object: core/files.ts reads fs.* through live bindings, so replacing a function
 // here injects a fault into its next call (restored in afterEach).
@@ -22,7 +41,10 @@ const KDF: KdfParams = { N: 1024, r: 8, p: 1 };
 const PASS = "correct horse battery staple";
 const ID: Identity = { chainId: CHAIN_ID, registry: REGISTRY, account: ACCOUNT };
 
-/** ETH long 2 at 3000, and a short at the largest size and cost the model allows (beyond 2^53). */
+/**
+ * ETH long 2 at 3000, a short at the largest size and cost the model allows (beyond 2^53), and cash at
+ * both ends of its range (signed, committed).
+ */
 const S1: AccountState = state(
   [
     { size: 2n * UNIT, side: Side.Long, cost: 2n * UNIT * 3000_00000000n },
@@ -30,9 +52,18 @@ const S1: AccountState = state(
     { size: MAX_SIZE, side: Side.Short, cost: MAX_COST },
   ],
   P - 1n,
+  -(2n ** 127n),
 );
-const S2: AccountState = state([{ size: 3n * UNIT, side: Side.Long, cost: 3n * UNIT * 3100_00000000n }]);
-const S3: AccountState = state([{}, { size: UNIT / 2n, side: Side.Short, cost: (UNIT / 2n) * 60000_00000000n }]);
+const S2: AccountState = state(
+  [{ size: 3n * UNIT, side: Side.Long, cost: 3n * UNIT * 3100_00000000n }],
+  7n,
+  2n ** 127n - 1n,
+);
+const S3: AccountState = state(
+  [{}, { size: UNIT / 2n, side: Side.Short, cost: (UNIT / 2n) * 60000_00000000n }],
+  11n,
+  123_456n,
+);
 
 function storeError(fn: () => unknown, code: StoreErrorCode): StoreError {
   try {
@@ -92,7 +123,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
   }
 
   describe("create and open", () => {
-    it("round-trips the identity, positions, pending state and history with every bigint exact", () => {
+    it("round-trips the identity, positions, cash, pending state and history with every bigint exact", () => {
       withS1();
       const s = StateStore.open(file, PASS, KDF);
       expect(s.identity).to.deep.equal(ID);
@@ -112,6 +143,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       const text = fs.readFileSync(file, "utf8");
       expect(text).to.not.include(S1.salt.toString());
       expect(text).to.not.include(MAX_COST.toString());
+      expect(text).to.not.include((2n ** 127n).toString());
       expect(text).to.not.include(ACCOUNT.slice(2));
       expect(fs.statSync(file).mode & 0o077).to.equal(0);
       expect(JSON.parse(text)).to.include({ format: "zkmargin-state", version: 1, cipher: "aes-256-gcm" });
@@ -223,16 +255,27 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       storeError(() => StateStore.open(file, PASS, KDF), StoreErrorCode.WrongPassphrase);
     });
 
-    // BUG (prover/store/envelope.ts:70, keys() -> scryptSync with the file's kdf.N): a corrupted KDF cost
-    // that is not a power of two (or too large) makes scryptSync throw a plain RangeError
-    // (ERR_CRYPTO_INVALID_SCRYPT_PARAMS), not StoreError(Corrupted): the CLI prints it without a code and
-    // exits 1 instead of "restore a backup" / exit 2. Fix: catch around scryptSync in open() (or bound N to
-    // powers of two up to a cap in the zod schema) and throw Corrupted.
-    it("reports a corrupted KDF cost (N not a power of two) as Corrupted, not a raw crypto error", () => {
+    it("refuses a header asking for more scrypt than the maximum (N = 2^22, r, p) or an N not a power of two, before any work", () => {
       withS1();
       const env = JSON.parse(fs.readFileSync(file, "utf8")) as { kdf: KdfParams & { salt: string } };
-      fs.writeFileSync(file, JSON.stringify({ ...env, kdf: { ...env.kdf, N: 1000 } }));
-      storeError(() => StateStore.open(file, PASS, KDF), StoreErrorCode.Corrupted);
+      const before = fs.readFileSync(file, "utf8");
+      for (const kdf of [{ N: 1 << 22 }, { N: 1 << 19 }, { r: 17 }, { p: 5 }, { N: 1000 }]) {
+        fs.writeFileSync(file, JSON.stringify({ ...env, kdf: { ...env.kdf, ...kdf } }));
+        const t0 = Date.now();
+        const e = storeError(() => StateStore.open(file, PASS, KDF), StoreErrorCode.KdfTooExpensive);
+        expect(Date.now() - t0, `${JSON.stringify(kdf)} refused at once`).to.be.below(500);
+        expect(e.message).to.include("maximum (N=2^18, r=16, p=4)").and.to.include(file);
+      }
+      // at the bound itself it derives (N = 2^18 costs 256 MiB: the largest the prover accepts)
+      fs.writeFileSync(file, before);
+      expect(StateStore.open(file, PASS, KDF).committed).to.deep.equal(S1);
+    });
+
+    it("refuses a v1 state file with a message that says what to do", () => {
+      const v1 = { version: 1, chainId: "31337", registry: REGISTRY, account: ACCOUNT, committed: {}, history: [] };
+      fs.writeFileSync(file, seal(JSON.stringify(v1), PASS, KDF));
+      const e = storeError(() => StateStore.open(file, PASS, KDF), StoreErrorCode.OldFormat);
+      expect(e.message).to.include("v1 state file").and.to.include("zkm init");
     });
 
     // BUG (prover/store/envelope.ts:79-81): createDecipheriv("aes-256-gcm", ...) without
@@ -248,7 +291,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
 
     it("rejects a document whose stored commitment does not match its committed or pending state", () => {
       const doc = (committed: object, pending?: object) => ({
-        version: 1,
+        version: 2,
         chainId: "31337",
         registry: REGISTRY,
         account: ACCOUNT,
@@ -259,6 +302,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       const stored = (s: AccountState, c = commitment(s)) => ({
         commitment: c.toString(),
         salt: s.salt.toString(),
+        cash: s.cash.toString(),
         markets: s.markets.map((m) => ({ size: m.size.toString(), side: m.side, cost: m.cost.toString() })),
         label: "forged",
         at: new Date(0).toISOString(),
@@ -270,6 +314,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       const cases: [string, object][] = [
         ["committed: another state's commitment", doc(stored(S1, commitment(S2)))],
         ["committed: commitment + 1", doc(stored(S1, commitment(S1) + 1n))],
+        ["committed: cash changed", doc({ ...stored(S1), cash: "1" })],
         [
           "committed: size changed",
           doc({ ...stored(S1), markets: stored(S1).markets.map((m, j) => (j === 0 ? { ...m, size: "1" } : m)) }),
@@ -293,7 +338,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
 
     it("replaces the file and leaves no temp files behind", () => {
       const s = withS1();
-      for (let i = 0; i < 5; i++) s.setPending(i % 2 ? S2 : S3, `try ${i}`);
+      for (let i = 0; i < 5; i++) s.setPending({ ...(i % 2 ? S2 : S3), salt: 100n + BigInt(i) }, `try ${i}`);
       expect(fs.readdirSync(dir)).to.deep.equal(["state.json"]);
       atomicWrite(path.join(dir, "plain.txt"), "one");
       atomicWrite(path.join(dir, "plain.txt"), "two");
@@ -343,6 +388,16 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
   });
 
   describe("lock", () => {
+    it("refuses a state whose salt was used before (committed, pending or in history)", () => {
+      const s = withS1();
+      for (const reused of [S1, emptyState(4)]) {
+        storeError(() => s.setPending({ ...S2, salt: reused.salt }, "reuse"), StoreErrorCode.SaltReused);
+      }
+      s.setPending(S2, "increase");
+      storeError(() => s.setPending({ ...S3, salt: S2.salt }, "reuse pending"), StoreErrorCode.SaltReused);
+      expect(s.usedSalt(S3.salt)).to.equal(false);
+    });
+
     it("lets one StateStore hold the lock: a second acquire (same process) throws Locked naming the pid", () => {
       const a = withS1();
       a.acquire();
@@ -367,63 +422,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       a.release();
     });
 
-    it("takes over a stale lock left by a dead process on this host", () => {
-      withS1();
-      const dead = spawnSync(process.execPath, ["-e", ""]).pid!; // exited: its pid is free
-      fs.writeFileSync(
-        `${file}.lock`,
-        JSON.stringify({ pid: dead, host: os.hostname(), at: new Date(0).toISOString() }),
-      );
-      const s = StateStore.open(file, PASS, KDF);
-      s.acquire();
-      expect(JSON.parse(fs.readFileSync(`${file}.lock`, "utf8"))).to.include({ pid: process.pid, host: os.hostname() });
-      s.release();
-      fs.writeFileSync(`${file}.lock`, JSON.stringify({ pid: 999_999, host: os.hostname() }));
-      s.acquire();
-      s.release();
-    });
-
-    it("does not take over a lock of a live process, a lock of another host, or a lock being written", () => {
-      withS1();
-      const s = StateStore.open(file, PASS, KDF);
-      const lock = `${file}.lock`;
-      fs.writeFileSync(lock, JSON.stringify({ pid: process.ppid, host: os.hostname() }));
-      expect(storeError(() => s.acquire(), StoreErrorCode.Locked).message).to.include(`pid ${process.ppid}`);
-      fs.writeFileSync(lock, JSON.stringify({ pid: 999_999, host: "another-host" }));
-      expect(storeError(() => s.acquire(), StoreErrorCode.Locked).message).to.include("another-host");
-      fs.writeFileSync(lock, "");
-      expect(storeError(() => s.acquire(), StoreErrorCode.Locked).message).to.include("pid ?");
-      expect(fs.readFileSync(lock, "utf8")).to.equal("");
-    });
-
-    // BUG (core/files.ts, FileLock.acquire): stale-lock takeover is check-then-remove on a
-    // path. Two processes that both read the same stale lock each rmSync() it; if the second removes it
-    // after the first has already created its own lock, it deletes the LIVE lock and creates another: both
-    // believe they hold the lock (then both write the state: lost updates). Reproduced deterministically
-    // here by running the second acquire inside the first one's rmSync (a process paused between its read
-    // and its remove). Fix: take over by renaming the stale lock to a unique name and checking that it is
-    // still the stale content (or lock with a link()/rename-based protocol), never rm a path re-read later.
-    it("a stale lock seen by two processes is taken over by only one of them", () => {
-      const lockFile = path.join(dir, "x.lock");
-      fs.writeFileSync(lockFile, JSON.stringify({ pid: 999_999, host: os.hostname() }));
-      const first = new FileLock(lockFile);
-      const second = new FileLock(lockFile);
-      let nested = false;
-      stub("rmSync", (real) => (...a) => {
-        if (!nested) {
-          nested = true; // `second` has read the stale owner and is about to remove it: `first` runs now
-          first.acquire();
-        }
-        return real(...a);
-      });
-      let secondGot = true;
-      try {
-        second.acquire();
-      } catch {
-        secondGot = false;
-      }
-      expect(secondGot, "both FileLocks hold the lock").to.equal(false);
-    });
+    // takeover of stale locks (dead owners, zombies, reused pids, empty files, full disks): locks.test.ts
 
     describe("concurrent writers (two processes)", function () {
       this.timeout(60_000);
@@ -544,7 +543,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       expect(plainDoc(file).history[0].label).to.equal("abandoned: increase");
       // a newer pending state pushes the older one to history too
       s.setPending(S3, "open BTC");
-      s.setPending(S2, "increase again");
+      s.setPending({ ...S2, salt: 99n }, "increase again");
       expect(StateStore.open(file, PASS, KDF).historyLength).to.equal(3);
       expect(s.dropPendingIfStale(commitment(S1))).to.equal(true);
       expect(s.dropPendingIfStale(commitment(S1))).to.equal(false);
