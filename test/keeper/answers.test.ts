@@ -34,7 +34,7 @@ describe("keeper v2: answered challenges (certificate and deleverage, real proof
     [w, keys] = await Promise.all([startWorld(), loadKeys()]);
     const provider = new JsonRpcProvider(w.url, undefined, { staticNetwork: true, cacheTimeout: -1 });
     for (const units of [2n, 20n]) {
-      const wallet = Wallet.createRandom().connect(provider);
+      const wallet = new Wallet(Wallet.createRandom().privateKey, provider);
       await rpc(w.url, "hardhat_setBalance", [wallet.address, `0x${parseEther("10").toString(16)}`]);
       const registry = ZkMarginRegistry__factory.connect(w.sys.addresses.registry, wallet);
       const usdc = TestToken__factory.connect(w.sys.addresses["token.USDC"], wallet);

@@ -139,7 +139,8 @@ describe("keeper v2: two chains in one process, metrics and health", function ()
       deployment: string;
       chainId: string;
       ourOpenChallenges: number;
-      pnl: { gasWei: string };
+      accounts: { liquidated: number };
+      pnl: { gasWei: string; bountyValue: string };
     }[];
     expect(out.map((x) => [x.deployment, x.chainId])).to.deep.equal([
       ["a", "31337"],
