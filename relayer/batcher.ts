@@ -285,6 +285,16 @@ export class Batcher {
       else rest.push(e);
     }
     this.record(receipt, members.length, answeredKeys.size);
+    const shareBps = await this.chain.registry
+      .incentives()
+      .then((i) => i.relayerShareBps)
+      .catch(() => undefined);
+    const rewardWei =
+      shareBps === undefined
+        ? undefined
+        : members
+            .filter((e) => answeredKeys.has(e.key))
+            .reduce((sum, e) => sum + (e.answer.record.bond * shareBps) / 10_000n, 0n);
     this.log.info(
       {
         tx: receipt.hash,
@@ -293,6 +303,8 @@ export class Batcher {
         members: members.length,
         answered: answeredKeys.size,
         gasUsed: receipt.gasUsed,
+        costWei: receipt.gasUsed * receipt.gasPrice,
+        rewardWei,
       },
       receipt.status === 1 ? "batch mined" : "batch reverted on chain",
     );
