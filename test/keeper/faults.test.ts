@@ -9,7 +9,7 @@
  * - 600 dust + 100 funded accounts: all 100 challenged within two rounds.
  */
 import { expect } from "chai";
-import { MIXED_5 } from "../helpers/faultProxy";
+import { ISSUE_16_MIX, MIXED_5 } from "../helpers/faultProxy";
 import {
   type World,
   USDC,
@@ -66,6 +66,22 @@ describe("keeper v2 on a hardhat node, with and without RPC faults", function ()
     expect([r.challenged, r.liquidated]).to.deep.equal([150, 150]);
     expect(r.challengeRounds).to.be.at.most(5);
     expect(r.liquidateRounds).to.be.at.most(5);
+    expect(r.failedRounds).to.equal(0);
+    expect(r.wastedTxs).to.equal(0);
+  });
+
+  it("issue 16's mix (5% dropped, 5% 502, 2% JSON-RPC errors, 5% lost, 10% delayed): 80 accounts, no failure", async () => {
+    const r = await faultScenario({
+      world: w,
+      accounts: 80,
+      rates: ISSUE_16_MIX,
+      maxRounds: 6,
+      dir: tmpDir("f16"),
+      seed: 16,
+    });
+    expect(r.faults.drop + r.faults.http5xx + r.faults.rpcError + r.faults.lostAfter).to.be.greaterThan(4);
+    expect([r.challenged, r.liquidated]).to.deep.equal([80, 80]);
+    expect(r.challengeRounds + r.liquidateRounds).to.be.at.most(12);
     expect(r.failedRounds).to.equal(0);
     expect(r.wastedTxs).to.equal(0);
   });
