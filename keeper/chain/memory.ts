@@ -78,6 +78,8 @@ export class MemoryChain implements ChainReader {
   private readonly accounts = new Map<string, SimAccount>();
   /** Fail this many upcoming reads (transient), to exercise retries in the round. */
   failNext = 0;
+  /** A sequencer outage (plus grace) that ended after every open challenge was pinned, seconds. */
+  downtime = 0n;
 
   constructor(
     readonly chainId: bigint = 31337n,
@@ -189,7 +191,7 @@ export class MemoryChain implements ChainReader {
 
   async downtimeSince(): Promise<bigint> {
     this.count("eth_call");
-    return 0n;
+    return this.downtime;
   }
 
   private isChallengeable(account: string, cert: Cert): boolean {
@@ -302,7 +304,7 @@ export class MemoryChain implements ChainReader {
         const handled: string[] = [];
         for (const acc of accounts) {
           const a = this.accounts.get(acc);
-          if (a?.record === undefined || this.now <= deadlineOf(a.record, this.now, 0n, 0n)) continue;
+          if (a?.record === undefined || this.now <= deadlineOf(a.record, this.now, 0n, this.downtime)) continue;
           const v = collateralValue(a.balances, this.market_);
           const rec = {
             nonce: a.record.nonce,

@@ -95,6 +95,20 @@ describe("keeper v2 strategy", () => {
     expect(k.pnl().bountyValue / 10n ** 18n).to.equal(500n); // 25 x 0.5% of ~4,000
   });
 
+  it("a sequencer outage after the challenge extends its deadline: no liquidation before it", async () => {
+    const chain = staleChain(5, 0);
+    const k = memoryKeeper(chain);
+    await k.init();
+    expect((await k.round()).challenged).to.have.length(5);
+    chain.downtime = 900n; // an outage of 15 minutes with its grace, after the challenges were pinned
+    chain.mine(601n);
+    const r1 = await k.round();
+    expect(r1.counts.due).to.equal(5); // due by the pinned deadline alone...
+    expect(r1.liquidated).to.have.length(0); // ...but not by the registry's, which adds the outage
+    chain.mine(900n);
+    expect((await k.round()).liquidated).to.have.length(5);
+  });
+
   it("a lens check that fails leaves the candidates for the next round; the round itself goes on", async () => {
     const chain = new MemoryChain();
     for (let i = 0; i < 10; i++) chain.open(addr(i), USDC(4_000n));
