@@ -1,11 +1,14 @@
 /**
- * npm run demo [-- --rpc URL]: the whole protocol on a local chain. By default Hardhat's in-process network
- * is served over JSON-RPC on 127.0.0.1 (every component talks JSON-RPC to it); `--rpc URL` uses a running
- * `hardhat node` instead (the demo moves time and prices, so it needs a Hardhat-compatible dev chain).
+ * npm run demo [-- --rpc URL]: the whole v2 protocol on a local chain. By default Hardhat's in-process
+ * network is served over JSON-RPC on 127.0.0.1 (every component talks JSON-RPC to it); `--rpc URL` uses a
+ * running `hardhat node` instead (the demo moves time and prices, so it needs a Hardhat-compatible chain).
  *
- * Three traders open private positions across markets; prices move; the keeper challenges the stale
- * accounts; Alice's and Bob's provers answer; Carol is offline and underwater, so she is liquidated; she
- * comes back and claims her equity minus the penalty.
+ * A liquidity provider funds the insurance fund; three traders open private positions; ETH (and WETH)
+ * falls 12%; the keeper challenges the accounts whose certificates broke. Alice's daemon answers with a
+ * certificate at the pinned prices; Bob is below maintenance, and his daemon deleverages him privately
+ * to the target margin, after which he keeps trading; Carol is offline: she is liquidated at the oracle's
+ * prices at liquidation time, her seized WETH is auctioned and bought by the keeper through the Uniswap
+ * V2 pool in one transaction, and she later claims her equity minus the penalty.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -13,13 +16,14 @@ import * as path from "node:path";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import pino from "pino";
 import { openApp } from "../keeper/app";
-import { loadConfig } from "../keeper/config";
+import { SigningKey, loadConfig } from "../keeper/config";
 import { DEFAULT_DAEMON, Daemon } from "../prover/daemon/daemon";
 import { loadKeys } from "../prover/lib/circuits";
 import { Side, type Trade } from "../prover/model";
-import { fmtPrice, fmtValue, renderStatus, statusView } from "../prover/service/status";
+import { fmtValue, renderStatus, statusView } from "../prover/service/status";
 import { TraderService } from "../prover/service/trader";
-import { E18, E8, deployLocal } from "./lib/deploy";
+import { valueOf } from "../prover/lib/value";
+import { E8, E18, deployLocal, seedLocal } from "./lib/deploy";
 import { DEV_KEYS, freePort } from "./lib/node";
 
 const USDC = 10n ** 6n;
@@ -50,13 +54,13 @@ async function chainUrl(): Promise<{ url: string; embedded: boolean; close: () =
     hostname: "127.0.0.1",
     port,
     provider: hre.network.provider,
-  })) as {
-    listen(): Promise<unknown>;
-    close(): Promise<void>;
-  };
+  })) as { listen(): Promise<unknown>; close(): Promise<void> };
   await server.listen();
   return { url: `http://127.0.0.1:${port}`, embedded: true, close: () => server.close() };
 }
+
+const usd = (x: bigint, decimals = 6) =>
+  (Number(x) / 10 ** decimals).toLocaleString("en-US", { maximumFractionDigits: 2 });
 
 async function main(): Promise<void> {
   const chain = await chainUrl();
@@ -68,26 +72,46 @@ async function main(): Promise<void> {
   const at = async (what: string) => timeline.push(`  t+${String((await now()) - t0).padStart(5)} s  ${what}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zkmargin-demo-"));
 
-  console.log("zkmargin demo: private positions, public solvency (INSECURE development keys)");
+  console.log("zkmargin demo (v2): private positions, public solvency (INSECURE development keys)");
   console.log(`chain: ${chain.embedded ? "embedded Hardhat network served" : "node"} at ${chain.url} (JSON-RPC)\n`);
 
   const owner = wallet(0);
   const sys = await deployLocal(owner);
+  await seedLocal(sys, owner, { traders: [], fundLiquidity: 0n, poolUsdc: 6_000_000n * USDC });
   const registry = sys.registry;
   const [usdc, weth] = sys.tokens;
-  console.log(`[1] deployed: registry ${sys.addresses.registry}, oracle ${sys.addresses.oracle}`);
-  await (await usdc.connect(owner).mint(await owner.getAddress(), 500_000n * USDC)).wait();
-  await (await usdc.connect(owner).approve(sys.addresses.registry, 2n ** 255n)).wait();
-  await (await registry.connect(owner).fundDeposit(0, 500_000n * USDC)).wait();
-  const fundBefore = await registry.fundBalance(0);
-  console.log(`    insurance fund: ${Number(fundBefore / USDC).toLocaleString()} USDC\n`);
+  const t = sys.params.timing;
+  console.log(
+    `[1] deployed behind a ${sys.params.governance.minDelay / 3600} h timelock: registry ${sys.addresses.registry}`,
+  );
+  console.log(
+    `    window ${t.responseWindow / 60} min (stretched up to ${t.maxStretchBps / 10_000}x under congestion), exclusive ${t.exclusivePeriod / 60} min, freshness ${t.freshness / 3600} h`,
+  );
+  // a liquidity provider deposits into the ERC-4626 insurance fund
+  const lp = wallet(5);
+  await (await usdc.connect(owner).mint(await lp.getAddress(), 300_000n * USDC)).wait();
+  await (await usdc.connect(lp).approve(sys.addresses.fund, 2n ** 255n)).wait();
+  await (await sys.fund.connect(lp).deposit(300_000n * USDC, await lp.getAddress())).wait();
+  const fundLine = async () => {
+    const [nav, shares, owed, lots] = await Promise.all([
+      sys.fund.totalAssets(),
+      sys.fund.totalSupply(),
+      sys.fund.totalOwed(),
+      sys.auction.lotValue(),
+    ]);
+    return `NAV ${usd(nav)} USDC (of which open lots ${usd(lots)}), ${usd(shares, 12)} shares, owed ${usd(owed)} USDC`;
+  };
+  const fundBefore = await fundLine();
+  console.log(`    insurance fund: ${fundBefore}`);
+  console.log("    Uniswap V2 WETH/USDC pool: 6,000,000 USDC deep, from the npm packages' bytecode\n");
 
   const keys = await loadKeys();
   const traders: Record<string, TraderService> = {};
-  const plan: Record<string, { key: number; usdc: bigint; weth?: bigint; trades: Trade[] }> = {
+  const plan: Record<string, { key: number; usdc: bigint; weth: bigint; trades: Trade[] }> = {
     alice: {
       key: 1,
       usdc: 6_000n,
+      weth: 0n,
       trades: [
         { kind: "increase", market: 0, size: 2n * UNIT, side: Side.Long },
         { kind: "increase", market: 1, size: UNIT / 20n, side: Side.Short },
@@ -95,97 +119,139 @@ async function main(): Promise<void> {
     },
     bob: {
       key: 2,
-      usdc: 2_000n,
-      weth: 1n,
-      trades: [
-        { kind: "increase", market: 2, size: 30n * UNIT, side: Side.Long },
-        { kind: "increase", market: 3, size: 2_000n * UNIT, side: Side.Short },
-      ],
+      usdc: 3_000n,
+      weth: 0n,
+      trades: [{ kind: "increase", market: 0, size: 7n * UNIT, side: Side.Long }],
     },
-    carol: { key: 3, usdc: 3_600n, trades: [{ kind: "increase", market: 0, size: 8n * UNIT, side: Side.Long }] },
+    carol: { key: 3, usdc: 0n, weth: 2n, trades: [{ kind: "increase", market: 0, size: 8n * UNIT, side: Side.Long }] },
   };
-  console.log("[2] traders open private positions (each proof is an Update proof; the chain sees only commitments)");
+  console.log("[2] traders open private positions (Update proofs; the chain sees commitments and certificates)");
   for (const [name, p] of Object.entries(plan)) {
     const w = wallet(p.key);
     const addr = await w.getAddress();
-    await (await usdc.connect(owner).mint(addr, p.usdc * USDC)).wait();
+    if (p.usdc) await (await usdc.connect(owner).mint(addr, p.usdc * USDC)).wait();
     if (p.weth) await (await weth.connect(owner).mint(addr, p.weth * E18)).wait();
-    const t = await TraderService.init({
+    const svc = await TraderService.init({
       stateFile: path.join(dir, `${name}.json`),
       passphrase: `${name} demo passphrase`,
       signer: w,
       registry: sys.addresses.registry,
       keys,
       logger: silent,
+      fromBlock: sys.deploymentBlock,
     });
-    traders[name] = t;
-    await t.deposit(0n, p.usdc * USDC);
-    if (p.weth) await t.deposit(1n, p.weth * E18);
+    traders[name] = svc;
+    if (p.usdc) await svc.deposit(0n, p.usdc * USDC);
+    if (p.weth) await svc.deposit(1n, p.weth * E18);
     for (const tr of p.trades) {
-      const r = await t.update(tr);
+      const r = await svc.trade(tr);
       record("update", (await provider.getTransactionReceipt(r.txHash))!.gasUsed, r.proveMs);
     }
   }
-  for (const [name, t] of Object.entries(traders)) await show(name, t);
-  traders.carol.close(); // Carol goes offline: no daemon will answer for her
+  for (const [name, svc] of Object.entries(traders)) await show(name, svc);
+  // the traders' commands end (their state locks are released); Alice and Bob leave their daemons
+  // running, Carol goes offline: no daemon will answer for her
+  for (const svc of Object.values(traders)) svc.close();
 
-  console.log("\n[3] prices move: ETH 3,000 -> 2,640 (-12%), SOL 150 -> 141 (-6%), ARB 0.80 -> 0.84 (+5%)");
-  const moves: Record<number, bigint> = { 0: 2_640n * E8, 2: 141n * E8, 3: 84n * 10n ** 6n };
-  for (let j = 0; j < 4; j++) {
-    const f = sys.marketFeeds[j].connect(owner);
-    await (await f.setAnswer(moves[j] ?? (await f.answer()))).wait();
-  }
-  await at("oracle prices moved beyond the 5% band");
+  console.log("\n[3] ETH and WETH fall 12%: 3,000 -> 2,640");
+  await (await sys.marketFeeds[0].connect(owner).setAnswer(2_640n * E8)).wait();
+  await (await sys.assetFeeds[1].connect(owner).setAnswer(2_640n * E8)).wait();
+  await at("oracle: ETH 2,640 (every certificate's box was +/-10% or narrower)");
 
   const keeperCfg = loadConfig({
     flags: {
       rpcUrl: chain.url,
       registry: sys.addresses.registry,
+      lens: sys.addresses.lens,
       confirmations: 0,
       pollIntervalMs: 100,
       checkpointFile: path.join(dir, "keeper.json"),
-      logLevel: "silent",
+      checkpointEveryMs: 0,
       profit: { ethPriceInQuote: "3000" },
+      sales: { deployTaker: true, router: sys.addresses["uniswap.router"], maxSlippageBps: 200 },
     },
-    env: { ZKMARGIN_KEEPER_KEY: DEV_KEYS[4] },
-    requireKey: true,
-  });
-  const keeperApp = await openApp(keeperCfg, silent, { signer: true });
-  const r1 = await keeperApp.keeper.round();
-  for (const tx of r1.txs) if (tx.hash) record(tx.action, (await provider.getTransactionReceipt(tx.hash))!.gasUsed);
-  console.log(
-    `\n[4] keeper round 1: ${r1.counts ? JSON.stringify(r1.counts) : ""} -> challenged ${r1.challenged.map(short).join(", ") || "nobody"}`,
-  );
-  await at(`keeper challenged ${r1.challenged.length} stale account(s) in one batch`);
+    env: {},
+  }).config.deployments[0];
+  const keeper = await openApp(keeperCfg, new SigningKey(DEV_KEYS[4]), silent, { signer: true });
+  const round = async () => {
+    const r = await keeper.keeper.round();
+    for (const tx of r.txs) if (tx.hash) record(tx.action, (await provider.getTransactionReceipt(tx.hash))!.gasUsed);
+    return r;
+  };
+  const r1 = await round();
+  console.log(`[4] keeper: challenged ${r1.challenged.map(short).join(", ") || "nobody"} (broken boxes), one batch`);
+  await at(`keeper challenged ${r1.challenged.length} accounts in one challengeBatch`);
 
-  console.log("[5] provers answer (Alice's and Bob's daemons; Carol is offline)");
+  console.log("[5] the traders' daemons answer (Carol is offline)");
   for (const name of ["alice", "bob"]) {
-    const t = traders[name];
+    const svc = traders[name];
     const start = performance.now();
-    const action = await new Daemon(t, DEFAULT_DAEMON, silent).tick();
-    const logs = await registry.queryFilter(registry.filters.Responded(t.account));
+    const action = await new Daemon(svc, DEFAULT_DAEMON, silent).tick();
+    const ms = performance.now() - start;
+    const ev =
+      action === "responded" ? registry.filters.Responded(svc.account) : registry.filters.Deleveraged(svc.account);
+    const logs = await registry.queryFilter(ev);
     const receipt = await logs[logs.length - 1]?.getTransactionReceipt();
-    if (receipt) record("respond", receipt.gasUsed, performance.now() - start);
-    console.log(
-      `    ${name}: ${action} in ${Math.round(performance.now() - start)} ms (gas ${receipt?.gasUsed ?? "-"})`,
+    if (receipt) record(action === "responded" ? "respond" : "respondDeleverage", receipt.gasUsed, ms);
+    console.log(`    ${name}: ${action} in ${Math.round(ms)} ms (gas ${receipt?.gasUsed ?? "-"})`);
+    await at(
+      action === "responded"
+        ? `${name}'s daemon answered with a certificate at the pinned prices`
+        : `${name}'s daemon deleveraged privately to the target margin (fee public, sizes not)`,
     );
-    await at(`${name}'s prover answered (solvency proof at the pinned prices)`);
   }
-
-  console.log("\n[6] 70 minutes pass: Carol's challenge expires (response window 60 min + keeper exclusivity 10 min)");
-  await rpc("evm_increaseTime", [70 * 60 + 1]);
-  await rpc("evm_mine");
-  for (const f of [...sys.marketFeeds, ...sys.assetFeeds])
-    await (await f.connect(owner).setAnswer(await f.answer())).wait(); // live feeds keep updating
-  const r2 = await keeperApp.keeper.round();
-  for (const tx of r2.txs) if (tx.hash) record(tx.action, (await provider.getTransactionReceipt(tx.hash))!.gasUsed);
-  const liq = await registry.liquidationOf(traders.carol.account);
+  await show("bob", traders.bob);
+  // Bob keeps trading after his deleverage
+  const more = await traders.bob.withLock(() => traders.bob.trade({ kind: "reduce", market: 0, size: UNIT }));
+  record("update", (await provider.getTransactionReceipt(more.txHash))!.gasUsed, more.proveMs);
   console.log(
-    `    keeper round 2: liquidated ${r2.liquidated.map(short).join(", ") || "nobody"}; seized value ${fmtValue(liq.value)} at ETH ${fmtPrice(2_640n * E8)}`,
+    "    bob keeps trading: reduces his ETH long by 1 (between maintenance and initial margin a reduce needs only maintenance)",
   );
-  await at("keeper liquidated Carol (bounty to the keeper, bond back, rest to the fund)");
+  await at("bob traded again after the deleverage");
 
-  console.log("\n[7] Carol comes back and claims her equity at the liquidation snapshot, minus the penalty");
+  const wait = Math.ceil((t.responseWindow * t.maxStretchBps) / 10_000 / 60) * 60 + t.exclusivePeriod + 1;
+  console.log(`\n[6] ${Math.round(wait / 60)} minutes pass: Carol's challenge expires (window + exclusive period)`);
+  await rpc("evm_increaseTime", [wait]);
+  await rpc("evm_mine");
+  const refresh = async () => {
+    for (const f of [...sys.marketFeeds, ...sys.assetFeeds])
+      await (await f.connect(owner).setAnswer(await f.answer())).wait();
+  };
+  await refresh(); // live feeds keep updating
+  const carolValueBefore = valueOf(
+    (await registry.collateralOf(traders.carol.account)).slice(0, 2).map(BigInt),
+    [E8, 2_640n * E8],
+    [10_000n, 8_000n],
+    [6, 18],
+  );
+  const r2 = await round();
+  console.log(
+    `    keeper: liquidated ${r2.liquidated.map(short).join(", ") || "nobody"} at the oracle's prices now (seized value ${fmtValue(carolValueBefore)})`,
+  );
+  await at("keeper liquidated Carol at execution prices; her WETH went to an auction");
+  console.log(`    fund: ${await fundLine()}`);
+
+  console.log("\n[7] the auction price falls until the pool pays; the keeper takes through Uniswap in one transaction");
+  let taken = 0;
+  const daemons = ["alice", "bob"].map((n) => new Daemon(traders[n], DEFAULT_DAEMON, silent));
+  for (let step = 0; step < 80 && taken === 0; step++) {
+    await rpc("evm_increaseTime", [90]);
+    await rpc("evm_mine");
+    await refresh();
+    // the online traders' daemons keep their certificates ahead of the risk engine's pokes
+    for (const d of daemons) await d.tick();
+    const r = await round();
+    taken = r.sales.takes;
+    if (taken > 0) {
+      console.log(
+        `    keeper: took the lot after ${step + 1} price steps (flash take: WETH -> pool -> USDC -> auction)`,
+      );
+      await at("keeper bought Carol's WETH through the Uniswap pool (proceeds to the fund)");
+    }
+  }
+  console.log(`    fund: ${await fundLine()}`);
+
+  console.log("\n[8] Carol comes back and claims her equity at the liquidation's prices, minus the penalty");
   const carol = await TraderService.open({
     stateFile: path.join(dir, "carol.json"),
     passphrase: "carol demo passphrase",
@@ -193,35 +259,30 @@ async function main(): Promise<void> {
     registry: sys.addresses.registry,
     keys,
     logger: silent,
+    fromBlock: sys.deploymentBlock,
   });
   const before = await usdc.balanceOf(carol.account);
   const claim = await carol.claim();
-  record("claim", (await provider.getTransactionReceipt(claim.txHash))!.gasUsed, claim.proveMs);
+  record("claim", (await provider.getTransactionReceipt(claim.txHash))!.gasUsed, claim.proof.ms);
   const paid = (await usdc.balanceOf(carol.account)) - before;
   console.log(
-    `    equity ${fmtValue(claim.equity)} - penalty ${Number(liq.penaltyBps) / 100}% of ${fmtValue(liq.value)} -> paid ${Number(paid) / 1e6} USDC`,
+    `    claimable ${fmtValue(claim.claimable)}, claimed ${fmtValue(claim.claimed)} (rounded to 2 significant digits so the claim does not publish her equity): paid ${usd(paid)} USDC`,
   );
-  await at("Carol claimed her equity (Equity proof)");
+  await at("Carol claimed (Equity proof)");
   carol.close();
 
-  console.log("\n[8] after");
+  console.log("\n[9] after");
   for (const name of ["alice", "bob"]) await show(name, traders[name]);
-  const fundAfter = await registry.fundBalance(0);
-  console.log(
-    `insurance fund: ${Number(fundBefore) / 1e6} -> ${Number(fundAfter) / 1e6} USDC (+ ${Number(await registry.fundBalance(1)) / 1e18} WETH)`,
-  );
-  console.log("\nchallenge timeline (chain time):");
+  console.log(`\ninsurance fund before: ${fundBefore}`);
+  console.log(`insurance fund after:  ${await fundLine()}`);
+  console.log("\ntimeline (chain time):");
   console.log(timeline.join("\n"));
   console.log("\ngas used (median per transaction):");
   for (const [k, v] of Object.entries(gas))
-    console.log(`  ${k.padEnd(12)} ${median(v).toString().padStart(8)} gas  (${v.length} tx)`);
-  console.log(
-    "proving time (update, claim: witness + Groth16; respond: the daemon's whole answer, proof and mined transaction; median):",
-  );
-  for (const [k, v] of Object.entries(proveMs)) console.log(`  ${k.padEnd(12)} ${Math.round(median(v))} ms`);
-  traders.alice.close();
-  traders.bob.close();
-  keeperApp.close();
+    console.log(`  ${k.padEnd(18)} ${median(v).toString().padStart(8)} gas  (${v.length} tx)`);
+  console.log("proving time (update, claim: witness + Groth16; answers: the daemon's whole tick; median):");
+  for (const [k, v] of Object.entries(proveMs)) console.log(`  ${k.padEnd(18)} ${Math.round(median(v))} ms`);
+  keeper.close();
   await chain.close();
   fs.rmSync(dir, { recursive: true, force: true });
   console.log("\ndemo complete");
@@ -234,14 +295,14 @@ function median<T extends number | bigint>(v: T[]): T {
   return [...v].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))[Math.floor(v.length / 2)];
 }
 
-async function show(name: string, t: TraderService): Promise<void> {
-  const acc = await t.registry.accountOf(t.account);
-  const v = await statusView(t);
-  console.log(`\n  ${name} — PUBLIC (what anyone sees on chain):`);
+async function show(name: string, svc: TraderService): Promise<void> {
+  const acc = await svc.registry.accountOf(svc.account);
+  const v = await statusView(svc);
+  console.log(`\n  ${name}: PUBLIC (what anyone sees on chain):`);
   console.log(
-    `    address ${t.account}  commitment ${acc.commitment.toString().slice(0, 20)}…  nonce ${acc.nonce}  collateral value ${fmtValue(await t.registry.collateralValue(t.account))}`,
+    `    address ${svc.account}  commitment ${acc.commitment.toString().slice(0, 20)}…  nonce ${acc.nonce}  collateral value ${fmtValue(v.collateralValue)}`,
   );
-  console.log(`  ${name} — PRIVATE (only ${name}'s prover knows):`);
+  console.log(`  ${name}: PRIVATE (only ${name}'s prover knows):`);
   console.log(
     renderStatus(v)
       .split("\n")
