@@ -62,9 +62,9 @@ describe("Relayer process and the trader daemon (hardhat node process over JSON-
   });
 
   /** Starts `relayer/cli.ts run` on a free port; resolves with the URL it prints. */
-  async function startProcess(): Promise<void> {
+  async function startProcess(batch: Record<string, number> = {}): Promise<void> {
     const file = path.join(dir, "relayer.json");
-    fs.writeFileSync(file, JSON.stringify(relayerConfig(sys, node.url, { logLevel: "info" })));
+    fs.writeFileSync(file, JSON.stringify(relayerConfig(sys, node.url, { logLevel: "info", batch })));
     relayerLog = "";
     const p = spawn(process.execPath, [TS_NODE, "--transpile-only", "relayer/cli.ts", "run", "--config", file], {
       cwd: ROOT,
@@ -119,7 +119,7 @@ describe("Relayer process and the trader daemon (hardhat node process over JSON-
   it("answers several traders' challenges in one respondBatch as a separate process", async () => {
     const traders = await openTraders(sys, node.url, 3);
     const answers = await answerAll(keys, sys, traders, await challengeAll(sys, node.url, traders));
-    await startProcess();
+    await startProcess({ maxSize: 3, maxWaitMs: 600_000 }); // one batch, however slow each check is
     try {
       const health = (await (await fetch(`${relayerUrl}/healthz`)).json()) as { status: string; relayer: string };
       expect(health).to.deep.include({ status: "ok", relayer: RELAYER });

@@ -69,7 +69,8 @@ describe("Relayer (in-process fastify, hardhat node process over JSON-RPC, real 
   }
 
   it("batches several traders' answers into one respondBatch and is paid its share of each bond", async () => {
-    const r = await startTestRelayer(sys, node.url, { batch: { maxWaitMs: 1_000 } });
+    // a full batch goes at once; nothing else (no block, no timer) sends part of it
+    const r = await startTestRelayer(sys, node.url, { batch: { maxSize: 4, maxWaitMs: 600_000 } });
     try {
       const answers = await ready(traders.slice(0, 4));
       const before = await provider.getBalance(RELAYER);
@@ -381,7 +382,7 @@ describe("Relayer (in-process fastify, hardhat node process over JSON-RPC, real 
   it("does not send answered members again when the node's answer to the send is lost", async () => {
     const proxy = new LossyProxy(node.url);
     await proxy.start();
-    const r = await startTestRelayer(sys, proxy.url, { batch: { maxWaitMs: 500 } });
+    const r = await startTestRelayer(sys, proxy.url, { batch: { maxSize: 3, maxWaitMs: 600_000 } });
     try {
       const answers = await ready(traders.slice(0, 3));
       const nonce = await provider.getTransactionCount(RELAYER, "latest");
