@@ -43,6 +43,16 @@ describe("keeper v2 on a hardhat node, with and without RPC faults", function ()
       expect(idle.txs).to.have.length(0);
       expect(idle.rpcCalls).to.be.at.most(6);
       await jump(w, 6 * 3600 + 10);
+      // a dry run: every preflight, the expected profit, nothing sent
+      const dry = await keeperApp(deploymentConfig(w, tmpDir("dry"), { dryRun: true }));
+      try {
+        const d = await dry.keeper.round();
+        expect(d.challenged).to.have.length(0);
+        expect(d.expectedProfit > 0n).to.equal(true);
+        expect(d.txs.filter((t) => t.reason === "dry-run").map((t) => t.action)).to.include("challenge");
+      } finally {
+        dry.close();
+      }
       expect((await app.keeper.round()).challenged).to.have.length(30);
       await jump(w, 600 + 1); // ours: no exclusive period to wait for
       const r = await app.keeper.round();
