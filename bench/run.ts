@@ -21,6 +21,11 @@ const SECTIONS: readonly Section[] = [
   { name: "crash", run: async () => (await import("./crash")).crashFigures() },
   { name: "privacy", run: async () => (await import("./privacy")).privacyFigures() },
   {
+    name: "relayer",
+    // the batch gas per account is bench/gas.ts's (in-process, same contract): keep the relayer's latency
+    run: async () => (await (await import("./relayer")).relayerFigures()).filter((f) => !f.name.startsWith("gas.")),
+  },
+  {
     name: "setup",
     skip: () => (process.env.BENCH_SKIP_SETUP === "1" ? "BENCH_SKIP_SETUP=1" : undefined),
     run: setupFigures,
