@@ -161,6 +161,7 @@ export function scan(view: AccountsView, ctx: ScanContext): Scan {
       const profit = liquidationProfit(value, ch, deadline, now, t, inc, e);
       if (profit < e.minProfitValue) {
         counts.unprofitable++;
+        if (r.approx === true) liquidate.push({ account, record: ch, ours, deadline, value, profit });
         continue;
       }
       expectedProfit += profit;
@@ -176,6 +177,10 @@ export function scan(view: AccountsView, ctx: ScanContext): Scan {
     const profit = challengeProfit(value, inc, e);
     if (profit < e.minProfitValue) {
       counts.unprofitable++;
+      // an estimate (a settlement or fee moved collateral by an amount events do not give) may hide a
+      // valuable account: it stays a candidate, ranked by its estimate (after every profitable one), and
+      // the lens' exact value decides if the round's lens budget reaches it
+      if (r.approx === true) challenge.push({ account, cert: r.cert, reason, value, profit });
       continue;
     }
     expectedProfit += profit;

@@ -138,6 +138,14 @@ export class MemoryChain implements ChainReader {
     if (usdc > 0n) this.push([DEPOSITED, who, word(0n)], word(usdc));
   }
 
+  /** Collateral that arrives without an event of its own (a settlement's gain): `Updated` says only settle. */
+  settleGain(account: string, usdc: bigint): void {
+    const a = this.accounts.get(account)!;
+    a.nonce++;
+    a.balances[0] += usdc;
+    this.emit("Updated", [account, a.nonce, 5n, usdc * 10n ** 12n, 0n, 0n]);
+  }
+
   private push(topics: string[], data: string): void {
     const l: LogLike = { blockNumber: this.blockNumber, address: this.addresses.registry, data, topics };
     const list = this.logsByBlock.get(this.blockNumber);

@@ -175,3 +175,21 @@ describe("keeper v2 operator signals (in memory)", () => {
     await fleet.done; // the loop ends on the signal, not before
   });
 });
+
+describe("keeper v2 estimates", () => {
+  it("an account whose collateral is only an estimate is still asked of the lens, after the profitable ones", async () => {
+    const chain = new MemoryChain();
+    const [rich, poor, dust] = [addr(1), addr(2), addr(3)];
+    chain.open(rich, USDC(4_000n));
+    chain.open(poor, USDC(1n));
+    chain.open(dust, USDC(1n));
+    chain.settleGain(poor, USDC(5_000n)); // the events say only that a settlement happened
+    chain.mine(6n * 3600n + 10n);
+    const k = memoryKeeper(chain);
+    await k.init();
+    const r = await k.round();
+    expect(r.counts.unprofitable).to.equal(2); // poor and dust by their estimates
+    expect(r.candidates.challenge).to.equal(2); // rich, and poor (approximate) ranked after it
+    expect([...r.challenged].sort()).to.deep.equal([rich, poor].sort()); // the lens found poor's 5,001
+  });
+});
