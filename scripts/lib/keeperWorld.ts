@@ -315,6 +315,8 @@ export interface FaultRun {
   /** Our mined transactions that did nothing (no event) or reverted: resent batches, lost races. */
   readonly wastedTxs: number;
   readonly txs: number;
+  /** Transactions the keeper's rounds reported failed or of unknown outcome (a mined one must not be). */
+  readonly reportedFailed: number;
   readonly sendsForwarded: number;
   readonly faults: Record<string, number>;
 }
@@ -359,11 +361,14 @@ export async function faultScenario(o: {
     app = await keeperApp(deploymentConfig(w, o.dir, o.keeper ?? {}, proxy.url));
     const max = o.maxRounds ?? 10;
     let failedRounds = 0;
+    let reportedFailed = 0;
     const count = async (want: "challenged" | "liquidated") =>
       [...(await onChain(w, from))[want]].filter((a) => mine.has(a)).length;
     const until = async (want: "challenged" | "liquidated"): Promise<number> => {
       for (let r = 1; r <= max; r++) {
-        if ((await app!.keeper.safeRound()) === undefined) failedRounds++;
+        const s = await app!.keeper.safeRound();
+        if (s === undefined) failedRounds++;
+        reportedFailed += s?.txs.filter((t) => t.status === "failed" || t.status === "unknown").length ?? 0;
         if ((await count(want)) >= o.accounts) return r;
       }
       return max + 1;
@@ -382,6 +387,7 @@ export async function faultScenario(o: {
       failedRounds,
       wastedTxs: txs.filter((t) => t.status !== 1 || t.logs === 0).length,
       txs: txs.length,
+      reportedFailed,
       sendsForwarded: proxy.forwardedSends.length,
       faults: { ...proxy.faults },
     };

@@ -78,6 +78,7 @@ describe("keeper v2 on a hardhat node, with and without RPC faults", function ()
     expect(r.liquidateRounds).to.be.at.most(5);
     expect(r.failedRounds).to.equal(0);
     expect(r.wastedTxs).to.equal(0);
+    expect(r.reportedFailed).to.equal(0);
   });
 
   it("issue 16's mix (5% dropped, 5% 502, 2% JSON-RPC errors, 5% lost, 10% delayed): 80 accounts, no failure", async () => {
@@ -110,6 +111,7 @@ describe("keeper v2 on a hardhat node, with and without RPC faults", function ()
     expect([r.challenged, r.liquidated]).to.deep.equal([100, 100]);
     expect(r.wastedTxs).to.equal(0);
     expect(r.txs).to.equal(20); // 10 challenge and 10 liquidation batches, none sent twice
+    expect(r.reportedFailed).to.equal(0); // no mined action reported as failed
     expect(r.failedRounds).to.equal(0);
   });
 
