@@ -26,6 +26,8 @@ import { ProverError, ProverErrorCode } from "../lib/errors";
 import { requireMatchingVerifiers } from "../lib/verifierCheck";
 import { type ReconcileOutcome, StateStore } from "../store/stateStore";
 import type { KdfParams } from "../store/envelope";
+import type { LockOwner } from "../../core/files";
+import { fmtToken } from "./units";
 
 /** Test-only fault injection: ZKMARGIN_CRASH_AT=after-pending|after-send|after-mined kills the process there. */
 function crashPoint(point: string): void {
@@ -46,6 +48,36 @@ export interface TraderOptions {
   keys: ProverKeys;
   logger: Logger;
   kdf?: KdfParams;
+  /** Who holds the state lock ("cli", "daemon"): written into the lock file, never anything private. */
+  role?: string;
+  /** How long to wait for the state lock held by another process (default: 2 minutes; daemon: for ever). */
+  lockWaitMs?: number;
+  /** Told when the wait for the lock starts (and every 10 s after). */
+  onLockWait?: (owner: LockOwner | undefined, waitedMs: number) => void;
+}
+
+/** Checks that `address` holds a zkmargin registry (before anything else is asked of it). */
+export async function requireRegistry(registry: ZkMarginRegistry): Promise<void> {
+  const provider = registry.runner!.provider!;
+  const address = await registry.getAddress();
+  const code = await provider.getCode(address);
+  if (code === "0x") {
+    throw new ProverError(
+      ProverErrorCode.BadInput,
+      `${address} is not a zkmargin registry: there is no contract at that address on chain ${(await provider.getNetwork()).chainId} (check --registry / ZKMARGIN_REGISTRY and --rpc)`,
+    );
+  }
+  try {
+    await Promise.all([registry.timing(), registry.updateVerifier(), registry.assets()]);
+  } catch (e) {
+    if ((e as { code?: string }).code === "CALL_EXCEPTION" || (e as { code?: string }).code === "BAD_DATA") {
+      throw new ProverError(
+        ProverErrorCode.BadInput,
+        `${address} is not a zkmargin registry (it does not answer the registry's views): check --registry / ZKMARGIN_REGISTRY`,
+      );
+    }
+    throw e;
+  }
 }
 
 export class TraderService {
@@ -67,6 +99,7 @@ export class TraderService {
   /** Creates the state file for a new account and opens it on chain (if it is not open yet). */
   static async init(o: TraderOptions): Promise<TraderService> {
     const registry = ZkMarginRegistry__factory.connect(o.registry, o.signer);
+    await requireRegistry(registry);
     await requireMatchingVerifiers(registry, o.keys);
     const account = await o.signer.getAddress();
     const chainId = (await o.signer.provider!.getNetwork()).chainId;
@@ -78,7 +111,7 @@ export class TraderService {
       );
     }
     // a previous init that wrote the file but whose openAccount never landed is resumed, not refused
-    const resumable = fs.existsSync(o.stateFile) && StateStore.open(o.stateFile, o.passphrase, o.kdf);
+    const resumable = fs.existsSync(o.stateFile) && StateStore.open(o.stateFile, o.passphrase, o.kdf, o.role);
     const id = resumable ? resumable.identity : undefined;
     const matches =
       id &&
@@ -94,9 +127,11 @@ export class TraderService {
             { chainId, registry: o.registry, account },
             emptyState(4),
             o.kdf,
+            o.role,
           );
-    store.acquire();
+    await store.acquireWait(TraderService.waitOptions(o));
     const svc = new TraderService(store, registry, account, o.keys, o.logger, o);
+    o.logger.info({ event: "opening" }, "opening the account on chain");
     await (await registry.openAccount()).wait();
     o.logger.info({ account, registry: o.registry }, "account opened");
     return svc;
@@ -108,7 +143,7 @@ export class TraderService {
    * deposit, the daemon: respond and prove never change the private state) release it at once.
    */
   static async open(o: TraderOptions, hold = true): Promise<TraderService> {
-    const store = StateStore.open(o.stateFile, o.passphrase, o.kdf);
+    const store = StateStore.open(o.stateFile, o.passphrase, o.kdf, o.role);
     const id = store.identity;
     const account = await o.signer.getAddress();
     if (id.account.toLowerCase() !== account.toLowerCase()) {
@@ -124,8 +159,9 @@ export class TraderService {
       );
     }
     const registry = ZkMarginRegistry__factory.connect(o.registry, o.signer);
+    await requireRegistry(registry);
     await requireMatchingVerifiers(registry, o.keys);
-    store.acquire();
+    await store.acquireWait(TraderService.waitOptions(o));
     const svc = new TraderService(store, registry, account, o.keys, o.logger, o);
     try {
       await svc.reconcile();
@@ -137,10 +173,23 @@ export class TraderService {
     return svc;
   }
 
+  private static waitOptions(o: TraderOptions) {
+    return {
+      timeoutMs: o.lockWaitMs ?? 120_000,
+      onWait:
+        o.onLockWait ??
+        ((owner: LockOwner | undefined) =>
+          o.logger.warn(
+            { event: "lock-wait", pid: owner?.pid, role: owner?.role },
+            `waiting for the state lock held by ${owner?.pid ? `pid ${owner.pid}${owner.role ? ` (${owner.role})` : ""}` : "another process"}`,
+          )),
+    };
+  }
+
   /** Re-reads the state file (another process, such as the CLI, may have updated it) and reconciles. */
   async reload(): Promise<void> {
-    const fresh = StateStore.open(this.opts.stateFile, this.opts.passphrase, this.opts.kdf);
-    fresh.acquire();
+    const fresh = StateStore.open(this.opts.stateFile, this.opts.passphrase, this.opts.kdf, this.opts.role);
+    await fresh.acquireWait(TraderService.waitOptions(this.opts));
     try {
       this._store = fresh;
       await this.reconcile();
@@ -149,12 +198,43 @@ export class TraderService {
     }
   }
 
+  /**
+   * For a reader beside a writer (the daemon beside the CLI): re-reads the state file without the lock
+   * and adopts the stored state whose commitment the chain holds (committed, pending or earlier). Returns
+   * false when none matches yet (a writer is between sending and recording): the caller retries later.
+   */
+  refresh(chainCommitment: bigint): boolean {
+    if (commitment(this.state) === chainCommitment) return true;
+    const fresh = StateStore.open(this.opts.stateFile, this.opts.passphrase, this.opts.kdf, this.opts.role);
+    const match = fresh.stateFor(chainCommitment);
+    if (!match) return false;
+    this._store = fresh;
+    this.adopted = match;
+    return true;
+  }
+
+  /** Runs `fn` holding the state lock (waiting for it), reloading and reconciling first. */
+  async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const fresh = StateStore.open(this.opts.stateFile, this.opts.passphrase, this.opts.kdf, this.opts.role);
+    await fresh.acquireWait(TraderService.waitOptions(this.opts));
+    this._store = fresh;
+    this.adopted = undefined;
+    try {
+      await this.reconcile();
+      return await fn();
+    } finally {
+      fresh.release();
+    }
+  }
+
+  private adopted?: AccountState;
+
   close(): void {
     this.store.release();
   }
 
   get state(): AccountState {
-    return this.store.committed;
+    return this.adopted ?? this.store.committed;
   }
 
   /** Makes the stored state agree with the chain; waits for a sent update that is still in flight. */
@@ -198,13 +278,24 @@ export class TraderService {
 
   /** Deposits collateral (approving the registry first if needed). */
   async deposit(asset: bigint, amount: bigint): Promise<void> {
-    const [tokens] = await this.registry.assets();
+    const [tokens, decimals] = await this.registry.assets();
     const token = IERC20Metadata__factory.connect(tokens[Number(asset)], this.registry.runner);
     const registryAddr = await this.registry.getAddress();
-    if ((await token.allowance(this.account, registryAddr)) < amount)
+    const [held, symbol] = await Promise.all([token.balanceOf(this.account), token.symbol().catch(() => "?")]);
+    if (held < amount) {
+      const d = Number(decimals[Number(asset)]);
+      throw new ProverError(
+        ProverErrorCode.BadInput,
+        `cannot deposit ${fmtToken(amount, d, symbol)}: the wallet ${this.account} holds ${fmtToken(held, d, symbol)}`,
+      );
+    }
+    if ((await token.allowance(this.account, registryAddr)) < amount) {
+      this.log.info({ event: "approving" }, `approving the registry to take ${symbol}`);
       await (await token.approve(registryAddr, amount)).wait();
+    }
+    this.log.info({ event: "sending" }, "sending the deposit");
     await (await this.registry.deposit(asset, amount)).wait();
-    this.log.info({ event: "deposited", asset: asset.toString(), amount: amount.toString() }, "deposited");
+    this.log.info({ event: "deposited" }, "deposited");
   }
 
   /** A salt this state file never used (the prover never reuses one). */
@@ -223,7 +314,9 @@ export class TraderService {
     req: UpdateRequest,
   ): Promise<{ txHash: string; proveMs: number; paidTokens: bigint; owedTokens: bigint }> {
     const view = await this.requireUnchallenged();
+    this.log.info({ event: "proving", statement: "update" }, "proving the update (Update circuit)");
     const p = await prepareUpdate(this.keys, view, this.state, req, this.policy, this.salt());
+    this.log.info({ event: "proven", ms: Math.round(p.proof.ms) }, `proof ready in ${Math.round(p.proof.ms)} ms`);
     const label = `${req.trade.kind}${req.settle ? " + settle" : ""}${req.withdraw?.amount ? " + withdraw" : ""}`;
     const txHash = await this.commitTransition(p.next, label, () => this.registry.update(p.args, p.proof.proof));
     this.log.info({ event: "update-committed", tx: txHash, proveMs: Math.round(p.proof.ms) }, "update committed");
@@ -238,8 +331,11 @@ export class TraderService {
   /** Proactive certificate at current prices. */
   async prove(): Promise<string> {
     const view = await this.requireUnchallenged();
+    this.log.info({ event: "proving", statement: "certificate" }, "proving a certificate at current prices");
     const p = await prepareProve(this.keys, view, this.state, this.policy);
+    this.log.info({ event: "sending" }, `proof ready in ${Math.round(p.proof.ms)} ms: sending it`);
     const tx = await this.registry.prove(p.d, p.pm, p.proof.proof);
+    this.log.info({ event: "sent", tx: tx.hash }, `transaction ${tx.hash} sent: waiting for it to be mined`);
     await this.mined(tx);
     this.log.info({ event: "certified", tx: tx.hash, proveMs: Math.round(p.proof.ms) }, "certificate proven");
     return tx.hash;
@@ -253,6 +349,7 @@ export class TraderService {
 
   /** The answer to the open challenge: certificate, deleverage, or none with the shortfall. */
   async answer(record: ChallengeRecord, view?: PublicState): Promise<Answer> {
+    this.log.info({ event: "proving", statement: "answer" }, "preparing the answer to the challenge");
     return prepareAnswer(this.keys, view ?? (await this.read()), this.state, record, this.policy);
   }
 
@@ -282,11 +379,15 @@ export class TraderService {
   }
 
   /** Claims after a liquidation: `amount` in value units, default the most, rounded to `digits`. */
-  async claim(o: { amount?: bigint; digits?: number } = {}): Promise<PreparedClaim & { txHash: string; paid: bigint }> {
+  async claim(
+    o: { amount?: bigint; digits?: number } = {},
+  ): Promise<PreparedClaim & { txHash: string; tokens: bigint; paid: bigint }> {
     const view = await this.read();
     const rec = await this.liquidation(view);
     if (!rec) throw new ProverError(ProverErrorCode.BadInput, `account is ${view.status}: nothing to claim`);
+    this.log.info({ event: "proving", statement: "equity" }, "proving the claim (Equity circuit)");
     const p = await prepareClaim(this.keys, view, this.state, rec, o);
+    this.log.info({ event: "sending" }, `proof ready in ${Math.round(p.proof.ms)} ms: sending the claim`);
     const tx = await this.registry.claim(rec, p.claimed, p.proof.proof);
     const r = await tx.wait();
     if (!r || r.status !== 1) throw new ProverError(ProverErrorCode.TxFailed, `claim transaction ${tx.hash} failed`);
@@ -300,8 +401,9 @@ export class TraderService {
       })
       .find((e) => e?.name === "Claimed");
     const paid = ev ? BigInt(ev.args.paid) : 0n;
+    const tokens = ev ? BigInt(ev.args.tokens) : 0n;
     this.log.info({ event: "claimed", tx: tx.hash }, "claimed");
-    return { ...p, txHash: tx.hash, paid };
+    return { ...p, txHash: tx.hash, tokens, paid };
   }
 
   private get policy(): CertPolicy {
@@ -325,6 +427,7 @@ export class TraderService {
       throw e;
     }
     this.store.setPendingTx(tx.hash);
+    this.log.info({ event: "sent", tx: tx.hash }, `transaction ${tx.hash} sent: waiting for it to be mined`);
     crashPoint("after-send");
     const receipt = await tx.wait().catch((e: { receipt?: { status: number } }) => {
       if (e.receipt?.status === 0) return e.receipt;
@@ -342,6 +445,7 @@ export class TraderService {
         "the transaction was mined but the chain holds another commitment",
       );
     this.store.commitPending();
+    this.adopted = undefined;
     return tx.hash;
   }
 
