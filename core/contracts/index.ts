@@ -5,6 +5,7 @@
  */
 export type {
   AccountLogic,
+  AggregatorV3Interface,
   AuctionHouse,
   BatchVerifier,
   CertificateVerifier,
@@ -28,6 +29,7 @@ export type {
 } from "./typechain";
 export {
   AccountLogic__factory,
+  AggregatorV3Interface__factory,
   AuctionHouse__factory,
   BatchVerifier__factory,
   CertificateVerifier__factory,
