@@ -7,16 +7,18 @@
  */
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
-import type { ChainReader, Head, ProtocolParams } from "./chain/reader";
+import type { ChainReader, ProtocolParams } from "./chain/reader";
 import type { DeploymentConfig } from "./config";
 import { KeeperErrorCode, findKeeperError, messageOf } from "./errors";
 import type { Actions, TxResult } from "./executor";
 import type { Spent } from "./index/checkpoint";
 import type { Indexer } from "./index/indexer";
 import { IndexPersistence } from "./index/persistence";
-import type { AccountsView, Incentives, Ledger, Timing } from "./index/types";
-import { type Metrics, eth, quote } from "./metrics";
-import { type Market, deadlineOf, settlementToValue } from "./rule";
+import type { AccountsView, Incentives, Timing } from "./index/types";
+import { type Metrics, eth, observeRound, quote } from "./metrics";
+import { type Pnl, pnlOf } from "./pnl";
+import { type PickContext, pickChallenges, pickLiquidations } from "./pick";
+import type { Market } from "./rule";
 import { type SalesSummary, runSales } from "./sales";
 import * as strategy from "./strategy";
 import { type Fees, quoteFees } from "./tx/fees";
@@ -49,17 +51,7 @@ export interface TxSummary {
   reason?: string;
 }
 
-export interface Pnl {
-  /** Value units (1e-18 quote) unless named wei. */
-  bountyValue: bigint;
-  feeShareValue: bigint;
-  takeProfitValue: bigint;
-  redoTipValue: bigint;
-  bondsLostWei: bigint;
-  gasWei: bigint;
-  /** Everything in value units (wei valued at ethPriceInQuote). */
-  netValue: bigint;
-}
+export type { Pnl };
 
 export interface RoundSummary {
   deployment: string;
@@ -150,21 +142,7 @@ export class Keeper {
 
   /** Our P&L on this deployment from the index (events) and the gas we paid. */
   pnl(market?: Market): Pnl {
-    const l: Ledger = this.d.indexer.view().global.ledger;
-    const e = this.d.config.profit.ethPriceInQuote;
-    const settle = (x: bigint) => (market === undefined ? 0n : settlementToValue(x, market));
-    const takeProfitValue = settle(l.takeProfit);
-    const redoTipValue = settle(l.redoTips);
-    return {
-      bountyValue: l.bountyValue,
-      feeShareValue: l.feeShareValue,
-      takeProfitValue,
-      redoTipValue,
-      bondsLostWei: l.bondsLostWei,
-      gasWei: this.#spent.gasWei,
-      netValue:
-        l.bountyValue + l.feeShareValue + takeProfitValue + redoTipValue - (l.bondsLostWei + this.#spent.gasWei) * e,
-    };
+    return pnlOf(this.d.indexer.view().global.ledger, this.#spent.gasWei, this.d.config.profit.ethPriceInQuote, market);
   }
 
   private cooling(account: string, nonce: bigint): boolean {
@@ -286,11 +264,21 @@ export class Keeper {
         );
       } else if (market !== undefined) {
         const lens = { left: c.maxLensCallsPerRound };
-        await this.liquidations(s.liquidate, head, p, econ, fees, summary, lens, pauseClock);
+        const pick: PickContext = {
+          chain,
+          now: head.timestamp,
+          timing: p.timing,
+          incentives: p.incentives,
+          econ,
+          lensChunk: c.lensChunk,
+          lens,
+          log,
+        };
+        await this.liquidations(pick, s.liquidate, fees, summary, pauseClock);
         // bonds of our challenges liquidated just now are back: they no longer count against the cap
         const me = this.d.me?.toLowerCase();
         const freed = summary.liquidated.filter((a) => view.get(a)?.challenge?.challenger.toLowerCase() === me).length;
-        await this.challenges(s.challenge, s.ourOpenChallenges - freed, p, econ, fees, summary, lens);
+        await this.challenges(pick, s.challenge, s.ourOpenChallenges - freed, fees, summary);
         summary.lensCalls = c.maxLensCallsPerRound - lens.left;
         summary.sales = await runSales(
           {
@@ -358,54 +346,20 @@ export class Keeper {
   }
 
   private async liquidations(
+    x: PickContext,
     cands: strategy.LiquidationCandidate[],
-    head: Head,
-    p: { timing: Timing; incentives: Incentives },
-    e: strategy.Economics,
     fees: Fees,
     summary: RoundSummary,
-    lens: { left: number },
     pauseClock: bigint,
   ): Promise<void> {
-    if (cands.length === 0) return;
-    const { chain, config: c } = this.d;
-    const now = head.timestamp;
-    // A sequencer outage after a challenge extends its deadline: one read says whether any did.
-    let minPinned = cands[0].record.pinnedAt;
-    for (const x of cands) if (x.record.pinnedAt < minPinned) minPinned = x.record.pinnedAt;
-    let live = cands;
-    if ((await chain.downtimeSince(minPinned)) > 0n) {
-      const byPin = new Map<bigint, bigint>();
-      live = [];
-      for (const x of cands.slice(0, this.limit)) {
-        if (!byPin.has(x.record.pinnedAt)) byPin.set(x.record.pinnedAt, await chain.downtimeSince(x.record.pinnedAt));
-        const deadline = deadlineOf(x.record, now, pauseClock, byPin.get(x.record.pinnedAt)!);
-        if (now > deadline + (x.ours ? 0n : x.record.exclusivePeriod)) live.push({ ...x, deadline });
-        if (byPin.size >= 16) break;
-      }
-    }
-    const chosen: strategy.LiquidationCandidate[] = [];
-    for (let i = 0; i < live.length && chosen.length < this.limit && lens.left > 0; i += c.lensChunk) {
-      const chunk = live.slice(i, i + c.lensChunk);
-      lens.left--;
-      let values: bigint[];
-      try {
-        values = await chain.values(chunk.map((x) => x.account));
-      } catch (err) {
-        this.d.log.warn({ error: messageOf(err) }, "lens values failed: liquidations retried next round");
-        break;
-      }
-      const conf = strategy.confirmLiquidations(chunk, values, now, p.timing, p.incentives, e);
-      chosen.push(...conf.ok);
-    }
-    chosen.sort((a, b) => (a.profit === b.profit ? 0 : a.profit > b.profit ? -1 : 1));
-    for (const b of strategy.batches(chosen.slice(0, this.limit), c.batchSize))
+    const chosen = await pickLiquidations(x, cands, this.limit, pauseClock);
+    for (const b of strategy.batches(chosen, this.d.config.batchSize))
       await this.send(
         b,
         (xs) =>
           this.d.executor!.liquidate(
-            xs.map((x) => x.account),
-            xs.map((x) => x.record),
+            xs.map((c) => c.account),
+            xs.map((c) => c.record),
             fees,
           ),
         summary,
@@ -413,48 +367,28 @@ export class Keeper {
   }
 
   private async challenges(
+    x: PickContext,
     cands: strategy.ChallengeCandidate[],
     ourOpen: number,
-    p: { timing: Timing; incentives: Incentives },
-    e: strategy.Economics,
     fees: Fees,
     summary: RoundSummary,
-    lens: { left: number },
   ): Promise<void> {
     if (cands.length === 0) return;
     const c = this.d.config;
-    const bond = p.incentives.bond;
+    const bond = x.incentives.bond;
     const capacity = Math.min(this.limit, strategy.bondCapacity(ourOpen, bond, c.maxBondsAtRiskWei));
     if (capacity === 0) {
       this.d.log.debug({ ourOpen, candidates: cands.length }, "bond cap reached: no new challenges");
       return;
     }
-    const chosen: strategy.ChallengeCandidate[] = [];
-    for (let i = 0; i < cands.length && chosen.length < capacity && lens.left > 0; i += c.lensChunk) {
-      const chunk = cands.slice(i, i + c.lensChunk);
-      lens.left--;
-      let r: { flags: boolean[]; values: bigint[] };
-      try {
-        r = await this.d.chain.checkChallenges(
-          chunk.map((x) => x.account),
-          chunk.map((x) => x.cert),
-        );
-      } catch (err) {
-        this.d.log.warn({ error: messageOf(err) }, "lens check failed: challenges retried next round");
-        break;
-      }
-      const conf = strategy.confirmChallenges(chunk, r.flags, r.values, p.incentives, e);
-      for (const a of conf.refused) this.cool(a);
-      chosen.push(...conf.ok);
-    }
-    chosen.sort((a, b) => (a.profit === b.profit ? 0 : a.profit > b.profit ? -1 : 1));
-    for (const b of strategy.batches(chosen.slice(0, capacity), c.batchSize))
+    const chosen = await pickChallenges(x, cands, capacity, (a) => this.cool(a));
+    for (const b of strategy.batches(chosen, c.batchSize))
       await this.send(
         b,
         (xs) =>
           this.d.executor!.challenge(
-            xs.map((x) => x.account),
-            xs.map((x) => x.cert),
+            xs.map((k) => k.account),
+            xs.map((k) => k.cert),
             bond,
             fees,
           ),
@@ -536,30 +470,11 @@ export class Keeper {
   }
 
   private observe(s: RoundSummary, market: Market | undefined): void {
-    const m = this.d.metrics;
-    if (m === undefined) return;
-    const dep = { deployment: this.name };
-    const l = this.d.indexer.view().global.ledger;
-    m.rounds.inc(dep);
-    m.candidates.set({ ...dep, kind: "challenge" }, s.candidates.challenge);
-    m.candidates.set({ ...dep, kind: "liquidate" }, s.candidates.liquidate);
-    m.candidates.set({ ...dep, kind: "unprofitable" }, s.counts.unprofitable);
-    m.bondsWon.set(dep, Number(l.bondsWon));
-    m.bondsLost.set(dep, Number(l.bondsLost));
-    m.bondsLostEth.set(dep, eth(l.bondsLostWei));
-    m.bounties.set(dep, quote(l.bountyValue));
-    m.takeProfit.set(dep, Number(l.takeProfit));
-    m.pnlQuote.set(dep, quote(this.pnl(market).netValue));
-    m.rpcCalls.set(dep, this.calls());
-    m.rpcErrors.set(dep, this.d.rpcErrors?.() ?? 0);
-    m.lag.set(dep, s.block - s.finalizedBlock);
-    m.head.set(dep, s.block);
-    m.openAuctions.set(dep, s.sales.openAuctions);
-    m.lastRound.set(dep, Date.now() / 1000);
-    if (s.sales.takes) m.auctionTakes.inc(dep, s.sales.takes);
-    if (s.sales.redos) m.redos.inc(dep, s.sales.redos);
-    if (s.sales.repays) m.repays.inc(dep, s.sales.repays);
-    if (s.sales.pokes) m.pokes.inc(dep, s.sales.pokes);
+    if (this.d.metrics === undefined) return;
+    observeRound(this.d.metrics, this.name, s, this.d.indexer.view().global.ledger, this.pnl(market), {
+      calls: this.calls(),
+      errors: this.d.rpcErrors?.() ?? 0,
+    });
   }
 }
 

@@ -10,6 +10,7 @@
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Registry } from "prom-client";
+import type { Ledger } from "./index/types";
 
 const E18 = 1e18;
 
@@ -61,6 +62,44 @@ export class Metrics {
 }
 
 export const eth = (wei: bigint): number => Number(wei) / E18;
+
+/** What one round of one deployment tells the metrics (the ledger's totals are gauges). */
+export function observeRound(
+  m: Metrics,
+  deployment: string,
+  s: {
+    block: number;
+    finalizedBlock: number;
+    candidates: { challenge: number; liquidate: number };
+    counts: { unprofitable: number };
+    sales: { takes: number; redos: number; repays: number; pokes: number; openAuctions: number };
+  },
+  l: Ledger,
+  pnl: { netValue: bigint },
+  rpc: { calls: number; errors: number },
+): void {
+  const dep = { deployment };
+  m.rounds.inc(dep);
+  m.candidates.set({ ...dep, kind: "challenge" }, s.candidates.challenge);
+  m.candidates.set({ ...dep, kind: "liquidate" }, s.candidates.liquidate);
+  m.candidates.set({ ...dep, kind: "unprofitable" }, s.counts.unprofitable);
+  m.bondsWon.set(dep, Number(l.bondsWon));
+  m.bondsLost.set(dep, Number(l.bondsLost));
+  m.bondsLostEth.set(dep, eth(l.bondsLostWei));
+  m.bounties.set(dep, quote(l.bountyValue));
+  m.takeProfit.set(dep, Number(l.takeProfit));
+  m.pnlQuote.set(dep, quote(pnl.netValue));
+  m.rpcCalls.set(dep, rpc.calls);
+  m.rpcErrors.set(dep, rpc.errors);
+  m.lag.set(dep, s.block - s.finalizedBlock);
+  m.head.set(dep, s.block);
+  m.openAuctions.set(dep, s.sales.openAuctions);
+  m.lastRound.set(dep, Date.now() / 1000);
+  if (s.sales.takes) m.auctionTakes.inc(dep, s.sales.takes);
+  if (s.sales.redos) m.redos.inc(dep, s.sales.redos);
+  if (s.sales.repays) m.repays.inc(dep, s.sales.repays);
+  if (s.sales.pokes) m.pokes.inc(dep, s.sales.pokes);
+}
 export const quote = (valueUnits: bigint): number => Number(valueUnits) / E18;
 
 export interface Health {
