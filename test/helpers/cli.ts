@@ -1,5 +1,9 @@
-/** Runs the trader CLI as a separate process (as a user would), with secrets in the environment. */
-import { spawn } from "node:child_process";
+/**
+ * Runs the trader CLI as a separate process (as a user would), with secrets in the environment: the
+ * compiled CLI (`npm run build:cli`, dist/prover/cli.js) when it exists, else through ts-node.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "../../core/artifacts";
 
@@ -9,6 +13,8 @@ export interface CliResult {
   stdout: string;
   stderr: string;
 }
+
+export const COMPILED_CLI = path.join(ROOT, "dist", "prover", "cli.js");
 
 export function cliEnv(
   rpc: string,
@@ -29,18 +35,25 @@ export function cliEnv(
   };
 }
 
+/** The command line that starts the CLI with `args`. */
+export function cliCommand(args: string[]): [string, string[]] {
+  if (fs.existsSync(COMPILED_CLI)) return [process.execPath, [COMPILED_CLI, ...args]];
+  const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
+  return [process.execPath, [tsNode, "--transpile-only", "prover/cli.ts", ...args]];
+}
+
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const [cmd, argv] = cliCommand(args);
+  return spawn(cmd, argv, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+}
+
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
-    const p = spawn(process.execPath, [tsNode, "--transpile-only", "prover/cli.ts", ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const p = spawnCli(args, env);
     let stdout = "";
     let stderr = "";
-    p.stdout.on("data", (d) => (stdout += String(d)));
-    p.stderr.on("data", (d) => (stderr += String(d)));
+    p.stdout!.on("data", (d) => (stdout += String(d)));
+    p.stderr!.on("data", (d) => (stderr += String(d)));
     const timer = setTimeout(() => {
       p.kill("SIGKILL");
       reject(new Error(`cli ${args.join(" ")} timed out\n${stdout}\n${stderr}`));
