@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { getAddress } from "ethers";
 import { MEMORY_INCENTIVES, MemoryChain, memoryKeeper } from "../../keeper/chain/memory";
+import type { Actions, TxResult } from "../../keeper/executor";
 import * as strategy from "../../keeper/strategy";
 
 const addr = (i: number) => getAddress(`0x${(0x100000 + i).toString(16).padStart(40, "0")}`);
@@ -93,6 +94,26 @@ describe("keeper v2 strategy", () => {
     chain.mine();
     await k.round();
     expect(k.pnl().bountyValue / 10n ** 18n).to.equal(500n); // 25 x 0.5% of ~4,000
+  });
+
+  it("a batch whose gas estimate passes the per-transaction cap is halved until it fits", async () => {
+    const chain = staleChain(40, 0);
+    const k = memoryKeeper(chain, { overrides: { batchSize: 40, maxBatchesPerRound: 1 } });
+    await k.init();
+    const inner = (k as unknown as { d: { executor: Actions } }).d.executor;
+    const sizes: number[] = [];
+    (k as unknown as { d: { executor: Actions } }).d.executor = {
+      ...inner,
+      challenge: (accounts, certs, bond, fees) => {
+        sizes.push(accounts.length);
+        if (accounts.length > 15)
+          return Promise.resolve({ status: "skipped", action: "challenge", accounts, reason: "too-large" } as TxResult);
+        return inner.challenge(accounts, certs, bond, fees);
+      },
+    };
+    const r = await k.round();
+    expect(sizes).to.deep.equal([40, 20, 10, 10, 20, 10, 10]);
+    expect(r.challenged).to.have.length(40);
   });
 
   it("a sequencer outage after the challenge extends its deadline: no liquidation before it", async () => {
