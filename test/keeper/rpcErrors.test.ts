@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { JsonRpcProvider, makeError } from "ethers";
+import { AbiCoder, JsonRpcProvider, makeError } from "ethers";
+import { AuctionHouse__factory } from "../../core/contracts";
+import { revertReason } from "../../keeper/chain/reader";
 import { RpcErrorKind, classifyJsonRpcError, classifyRpcError, revertDataOf } from "../../core/rpcErrors";
 
 /** What a node answers, as JSON-RPC error objects. */
@@ -83,6 +85,21 @@ describe("core/rpcErrors: one classification of RPC failures", () => {
     );
     expect(classifyRpcError(sendRefused)).to.equal(RpcErrorKind.NonceTooLow);
     p.destroy();
+  });
+
+  it("a revert keeps its reason, decoded against the deployment's ABIs", () => {
+    const e = new JsonRpcProvider("http://127.0.0.1:1", 1, { staticNetwork: true });
+    const err = e.getRpcError(
+      { method: "eth_estimateGas", params: [{}], id: 1, jsonrpc: "2.0" },
+      { id: 1, error: revertHardhat },
+    );
+    expect(revertReason(err)).to.equal("Registry__NotActive(0x0000000000000000000000000000000000000001)");
+    const house = AuctionHouse__factory.createInterface().encodeErrorResult("AuctionHouse__TooExpensive", [5n, 4n]);
+    expect(revertReason({ data: house })).to.equal("AuctionHouse__TooExpensive(5, 4)");
+    expect(
+      revertReason({ data: "0x08c379a0" + AbiCoder.defaultAbiCoder().encode(["string"], ["no"]).slice(2) }),
+    ).to.equal("Error(no)");
+    e.destroy();
   });
 
   it("anything else is not retried", () => {
