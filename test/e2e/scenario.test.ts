@@ -5,36 +5,40 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { JsonRpcProvider, NonceManager, Wallet } from "ethers";
 import { ROOT } from "../../core/artifacts";
+import {
+  AuctionHouse__factory,
+  InsuranceFund__factory,
+  TestAggregator__factory,
+  TestToken__factory,
+  ZkMarginRegistry__factory,
+} from "../../core/contracts";
 import { E8 } from "../../scripts/lib/deploy";
-import { TestAggregator__factory, TestToken__factory, ZkMarginRegistry__factory } from "../../core/contracts";
-import { cliEnv, runCli } from "../helpers/cli";
-import { DEV_KEYS, type NodeProcess, increaseTime, rpc, startNode } from "../helpers/node";
+import { cliEnv, runCli, spawnCli } from "../helpers/cli";
+import { DEV_KEYS, type NodeProcess, rpc, startNode } from "../helpers/node";
 
 /**
  * The demo scenario with every part in its own process, talking JSON-RPC to a `hardhat node`: the deploy
- * script, three traders' CLIs, two trader daemons (the third trader is offline) and the keeper.
- * Every outcome is checked on chain.
+ * script, three traders' CLIs, two trader daemons (the third trader is offline) and the keeper (with its
+ * flash taker into the Uniswap V2 pool the deploy script seeded). Every outcome is checked on chain:
+ * Alice answers with a certificate, Bob is deleveraged by his daemon, Carol is liquidated at execution
+ * prices, her WETH is auctioned and bought through the pool, and she claims with the CLI.
  */
-describe("End to end: node, deploy script, trader daemons and keeper as separate processes", function () {
+describe("End to end: node, deploy script, trader CLIs and daemons, keeper, as separate processes", function () {
+  this.timeout(600_000);
   let node: NodeProcess;
   let dir: string;
   const procs: ChildProcess[] = [];
   const logs: Record<string, string> = {};
   const tsNode = path.join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
 
-  function start(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-    const p = spawn(process.execPath, [tsNode, "--transpile-only", ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+  function track(name: string, p: ChildProcess): ChildProcess {
     logs[name] = "";
     p.stdout!.on("data", (d) => (logs[name] = (logs[name] + String(d)).slice(-20_000)));
     p.stderr!.on("data", (d) => (logs[name] = (logs[name] + String(d)).slice(-20_000)));
     procs.push(p);
     return p;
   }
-  async function waitFor(what: string, fn: () => Promise<boolean>, ms = 90_000): Promise<void> {
+  async function waitFor(what: string, fn: () => Promise<boolean>, ms = 120_000): Promise<void> {
     const end = Date.now() + ms;
     while (!(await fn().catch(() => false))) {
       if (Date.now() > end)
@@ -43,7 +47,7 @@ describe("End to end: node, deploy script, trader daemons and keeper as separate
             .map(([k, v]) => `--- ${k} ---\n${v.slice(-2500)}`)
             .join("\n")}`,
         );
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 
@@ -57,8 +61,8 @@ describe("End to end: node, deploy script, trader daemons and keeper as separate
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it("challenges the stale accounts, the online provers answer, the offline one is liquidated and claims", async () => {
-    // 1. deploy with the deploy script (address book on disk)
+  it("certificate, deleverage, execution-priced liquidation, auction take through the pool, claim", async () => {
+    // 1. deploy with the deploy script (address book on disk; tokens minted, fund and pool seeded)
     logs.deploy = "";
     const deployed = await new Promise<number | null>((resolve) => {
       const p = spawn(
@@ -83,42 +87,47 @@ describe("End to end: node, deploy script, trader daemons and keeper as separate
     expect(deployed, logs.deploy).to.equal(0);
     const book = JSON.parse(fs.readFileSync(path.join(dir, "localhost.json"), "utf8")) as {
       addresses: Record<string, string>;
+      deploymentBlock: number;
     };
+    const a = book.addresses;
     const provider = new JsonRpcProvider(node.url, undefined, { staticNetwork: true, pollingInterval: 100 });
     const owner = new NonceManager(new Wallet(DEV_KEYS[0], provider));
-    const registry = ZkMarginRegistry__factory.connect(book.addresses.registry, owner);
-    const usdc = TestToken__factory.connect(book.addresses["token.USDC"], owner);
-    const feeds = ["ETH", "BTC", "SOL", "ARB"].map((m) =>
-      TestAggregator__factory.connect(book.addresses[`feed.${m}`], owner),
-    );
-    const assetFeeds = ["USDC", "WETH"].map((a) =>
-      TestAggregator__factory.connect(book.addresses[`feed.collateral.${a}`], owner),
-    );
+    const registry = ZkMarginRegistry__factory.connect(a.registry, provider);
+    const usdc = TestToken__factory.connect(a["token.USDC"], owner);
+    const feeds = ["ETH", "BTC", "SOL", "ARB"].map((m) => TestAggregator__factory.connect(a[`feed.${m}`], owner));
+    const assetFeeds = ["USDC", "WETH"].map((x) => TestAggregator__factory.connect(a[`feed.collateral.${x}`], owner));
+    const fund = InsuranceFund__factory.connect(a.fund, provider);
+    const auction = AuctionHouse__factory.connect(a.auction, provider);
+    const refresh = async () => {
+      for (const f of [...feeds, ...assetFeeds]) await (await f.setAnswer(await f.answer())).wait();
+    };
+    const jump = async (s: number) => {
+      await rpc(node.url, "evm_increaseTime", [s]);
+      await rpc(node.url, "evm_mine");
+      await refresh();
+    };
+    expect(await fund.totalAssets()).to.be.greaterThan(0n); // the deploy script funded the fund
 
-    // 2. the operator funds the insurance fund and the traders' wallets
-    await (await usdc.mint(await owner.getAddress(), 100_000n * 10n ** 6n)).wait();
-    await (await usdc.approve(book.addresses.registry, 2n ** 255n)).wait();
-    await (await registry.fundDeposit(0, 100_000n * 10n ** 6n)).wait();
     const traders = { alice: 1, bob: 2, carol: 3 } as const;
-    const env = (name: keyof typeof traders) =>
-      cliEnv(node.url, book.addresses.registry, DEV_KEYS[traders[name]], path.join(dir, `${name}.json`), {
+    type Name = keyof typeof traders;
+    const env = (name: Name) =>
+      cliEnv(node.url, a.registry, DEV_KEYS[traders[name]], path.join(dir, `${name}.json`), {
         LOG_LEVEL: "info",
+        ZKMARGIN_FROM_BLOCK: String(book.deploymentBlock),
       });
-    const address = (name: keyof typeof traders) => new Wallet(DEV_KEYS[traders[name]]).address;
-    for (const name of Object.keys(traders) as (keyof typeof traders)[])
-      await (await usdc.mint(address(name), 10_000n * 10n ** 6n)).wait();
+    const address = (name: Name) => new Wallet(DEV_KEYS[traders[name]]).address;
 
-    // 3. traders open private positions with the CLI
-    const steps: [keyof typeof traders, string[]][] = [
+    // 2. traders open private positions with the CLI (the deploy script minted their test tokens)
+    const steps: [Name, string[]][] = [
       ["alice", ["init"]],
       ["alice", ["deposit", "USDC", "6000"]],
       ["alice", ["open", "ETH", "long", "2"]],
       ["alice", ["open", "BTC", "short", "0.05"]],
       ["bob", ["init"]],
-      ["bob", ["deposit", "USDC", "4000"]],
-      ["bob", ["open", "SOL", "long", "30"]],
+      ["bob", ["deposit", "USDC", "3000"]],
+      ["bob", ["open", "ETH", "long", "7"]],
       ["carol", ["init"]],
-      ["carol", ["deposit", "USDC", "3600"]],
+      ["carol", ["deposit", "WETH", "2"]],
       ["carol", ["open", "ETH", "long", "8"]],
     ];
     for (const [name, args] of steps) {
@@ -126,88 +135,80 @@ describe("End to end: node, deploy script, trader daemons and keeper as separate
       expect(r.code, `${name} ${args.join(" ")}: ${r.stderr}`).to.equal(0);
     }
 
-    // 4. Alice's and Bob's daemons and the keeper start (Carol stays offline)
-    for (const name of ["alice", "bob"] as const)
-      start(`daemon-${name}`, ["prover/cli.ts", "daemon", "--poll-ms", "200"], env(name));
+    // 3. Alice's and Bob's daemons and the keeper start (Carol stays offline)
+    for (const name of ["alice", "bob"] as const) {
+      track(`daemon-${name}`, spawnCli(["daemon", "--poll-ms", "200"], env(name)));
+    }
     const keeperConfig = path.join(dir, "keeper.json");
     fs.writeFileSync(
       keeperConfig,
       JSON.stringify({
         rpcUrl: node.url,
-        registry: book.addresses.registry,
+        registry: a.registry,
+        lens: a.lens,
         confirmations: 0,
         pollIntervalMs: 300,
         checkpointFile: path.join(dir, "keeper-checkpoint.json"),
         profit: { ethPriceInQuote: "3000" },
+        sales: { deployTaker: true, router: a["uniswap.router"], maxSlippageBps: 200 },
       }),
     );
-    start("keeper", ["keeper/cli.ts", "run", "--config", keeperConfig], {
-      ...process.env,
-      ZKMARGIN_KEEPER_KEY: DEV_KEYS[4],
-    });
+    track(
+      "keeper",
+      spawn(process.execPath, [tsNode, "--transpile-only", "keeper/cli.ts", "run", "--config", keeperConfig], {
+        cwd: ROOT,
+        env: { ...process.env, ZKMARGIN_KEEPER_KEY: DEV_KEYS[4] },
+        stdio: ["ignore", "pipe", "pipe"],
+      }),
+    );
     await waitFor(
-      "the daemons to start",
-      async () => logs["daemon-alice"].includes("daemon started") && logs["daemon-bob"].includes("daemon started"),
+      "the daemons and the keeper to start",
+      async () => /daemon started|started/.test(logs["daemon-alice"]) && /started|round/.test(logs.keeper),
     );
 
-    // 5. prices move beyond the band: ETH -12%, SOL -6%
-    const fundBefore = await registry.fundBalance(0);
-    // all feeds move in one block, so no keeper round can see a half-moved market
-    await rpc(node.url, "evm_setAutomine", [false]);
-    const sent = [];
-    for (let j = 0; j < 4; j++)
-      sent.push(await feeds[j].setAnswer(j === 0 ? 2_640n * E8 : j === 2 ? 141n * E8 : await feeds[j].answer()));
-    await rpc(node.url, "evm_mine");
-    await rpc(node.url, "evm_setAutomine", [true]);
-    for (const tx of sent) await tx.wait();
-    const challengedBy = async (name: keyof typeof traders) =>
-      (await registry.queryFilter(registry.filters.Challenged(address(name)))).length > 0;
-    await waitFor(
-      "the keeper to challenge all three",
-      async () => (await challengedBy("alice")) && (await challengedBy("bob")) && (await challengedBy("carol")),
-    );
+    // 4. ETH and WETH fall 12%: every box breaks; the keeper challenges, the daemons answer
+    await (await feeds[0].setAnswer(2_640n * E8)).wait();
+    await (await assetFeeds[1].setAnswer(2_640n * E8)).wait();
+    const answered = registry.filters.Responded(address("alice"));
+    const deleveraged = registry.filters.Deleveraged(address("bob"));
+    await waitFor("Alice's certificate answer", async () => (await registry.queryFilter(answered)).length > 0);
+    await waitFor("Bob's deleverage", async () => (await registry.queryFilter(deleveraged)).length > 0);
+    const carolChallenged = registry.filters.Challenged(address("carol"));
+    await waitFor("Carol's challenge", async () => (await registry.queryFilter(carolChallenged)).length > 0);
+    expect((await registry.accountOf(address("bob"))).recordHash).to.equal("0x" + "00".repeat(32));
 
-    // 6. the daemons answer; Carol does not
-    const answered = async (name: keyof typeof traders) =>
-      (await registry.queryFilter(registry.filters.Responded(address(name)))).length > 0;
-    const open = async (name: keyof typeof traders) => (await registry.challengeOf(address(name))).deadline !== 0n;
-    await waitFor(
-      "Alice's and Bob's daemons to answer",
-      async () =>
-        (await answered("alice")) && (await answered("bob")) && !(await open("alice")) && !(await open("bob")),
-    );
-    expect(await answered("carol")).to.equal(false);
-    expect(await open("carol")).to.equal(true);
+    // 5. time passes: Carol's challenge expires; the keeper liquidates her at execution prices
+    await jump(3 * 600 + 121);
+    const liquidated = registry.filters.Liquidated(address("carol"));
+    await waitFor("Carol's liquidation", async () => (await registry.queryFilter(liquidated)).length > 0);
+    const [liq] = await registry.queryFilter(liquidated);
+    expect(BigInt(liq.args.record.marketPrices) & ((1n << 64n) - 1n)).to.equal(2_640n * E8); // execution prices
+    expect(await auction.activeCount()).to.equal(1n);
 
-    // 7. time passes (response window + exclusive period); live feeds keep updating; the keeper liquidates
-    await increaseTime(node.url, 70 * 60 + 1);
-    for (const f of [...feeds, ...assetFeeds]) await (await f.setAnswer(await f.answer())).wait();
+    // 6. the auction price falls; the keeper takes the lot through the pool in one transaction
+    const fundBefore = await usdc.balanceOf(a.fund);
     await waitFor(
-      "the keeper to liquidate Carol",
-      async () => (await registry.accountOf(address("carol"))).status === 2n,
+      "the keeper's take",
+      async () => {
+        await jump(90);
+        return (await auction.activeCount()) === 0n;
+      },
+      240_000,
     );
-    const liquidations = await registry.queryFilter(registry.filters.Liquidated());
-    expect(liquidations, "only the offline trader is liquidated").to.have.length(1);
-    expect(await registry.queryFilter(registry.filters.Challenged())).to.have.length(3);
-    expect(liquidations[0].args.account).to.equal(address("carol"));
-    expect(liquidations[0].args.liquidator).to.equal(new Wallet(DEV_KEYS[4]).address);
+    expect(await usdc.balanceOf(a.fund)).to.be.greaterThan(fundBefore);
 
-    // 8. Carol comes back and claims
+    // 7. Carol comes back and claims with the CLI (rounded, paid by the fund); Alice and Bob stay active
     const before = await usdc.balanceOf(address("carol"));
     const claim = await runCli(["claim"], env("carol"));
     expect(claim.code, claim.stderr).to.equal(0);
-    // equity = 3,600 - 8 x 360 = 720; penalty 5% of 3,600 = 180
-    expect((await usdc.balanceOf(address("carol"))) - before).to.equal(540n * 10n ** 6n);
-    expect((await registry.accountOf(address("carol"))).status).to.equal(3n);
-
-    // 9. the survivors are active and unchallenged; the fund took the seized collateral minus bounty and claim
+    expect(await usdc.balanceOf(address("carol"))).to.be.greaterThan(before);
+    expect((await registry.accountOf(address("carol"))).status).to.equal(3n); // closed
     for (const name of ["alice", "bob"] as const) {
-      expect((await registry.accountOf(address(name))).status).to.equal(1n);
-      expect((await registry.challengeOf(address(name))).deadline).to.equal(0n);
+      const acc = await registry.accountOf(address(name));
+      expect(acc.status, name).to.equal(1n);
     }
-    expect(await registry.fundBalance(0)).to.equal(
-      fundBefore + 3_600n * 10n ** 6n - 36n * 10n ** 6n - 540n * 10n ** 6n,
-    );
-    expect(await usdc.balanceOf(new Wallet(DEV_KEYS[4]).address)).to.equal(36n * 10n ** 6n);
+    // Bob keeps trading after his deleverage: a reduce needs maintenance only
+    const reduce = await runCli(["reduce", "ETH", "1"], env("bob"));
+    expect(reduce.code, reduce.stderr).to.equal(0);
   });
 });
