@@ -46,6 +46,7 @@ interface Inflight {
   readonly req: TxRequest;
   readonly hashes: string[];
   raw: string;
+  fees: Fees;
 }
 
 export interface SpendObserver {
@@ -170,20 +171,38 @@ export class TxSender {
       }
       const latest = await this.latestNonce();
       if (latest !== undefined && latest > f.nonce) {
+        const again = await this.receiptOf(f.hashes); // mined between the two reads?
+        if (again === "unknown") continue;
         this.#inflight.delete(f.nonce);
-        this.log.warn({ nonce: f.nonce }, "nonce used by a transaction that is none of ours");
+        if (again !== null) this.spent(again);
+        else this.log.warn({ nonce: f.nonce }, "nonce used by a transaction that is none of ours");
         continue;
       }
-      await this.broadcast(f.raw);
+      const refused = await this.broadcast(f.raw);
+      if (refused?.kind === RpcErrorKind.Refused || refused?.kind === RpcErrorKind.Underpriced) {
+        // its fees no longer get it in (the base fee rose): the same call at the same nonce, bumped
+        const bumped = bumpFees(f.fees, this.s);
+        const next = await this.sign(f.req, f.nonce, bumped);
+        f.hashes.push(next.hash);
+        if ((await this.broadcast(next.raw)) === undefined) {
+          f.raw = next.raw;
+          f.fees = bumped;
+        }
+      }
     }
   }
 
   private async sendNow(req: TxRequest, fees: Fees): Promise<Sent> {
     await this.settle();
-    if (this.#next === undefined) this.#next = await this.provider.getTransactionCount(this.address, "pending");
+    if (this.#next === undefined) {
+      // never below a nonce still in flight (its bytes may not have reached the node yet)
+      const pending = await this.provider.getTransactionCount(this.address, "pending");
+      const flying = Math.max(-1, ...this.#inflight.keys()) + 1;
+      this.#next = Math.max(pending, flying);
+    }
     const nonce = this.#next++;
     const first = await this.sign(req, nonce, fees);
-    const f: Inflight = { nonce, req, hashes: [first.hash], raw: first.raw };
+    const f: Inflight = { nonce, req, hashes: [first.hash], raw: first.raw, fees };
     this.#inflight.set(nonce, f);
     const refused = await this.broadcast(first.raw);
     let sendError: string | undefined;
@@ -268,6 +287,7 @@ export class TxSender {
             if (refused === undefined) {
               fees = bumped;
               f.raw = next.raw;
+              f.fees = bumped;
               this.log.warn(
                 { nonce: f.nonce, hash: next.hash, maxFeePerGas: bumped.maxFeePerGas },
                 "transaction not mined: replaced with higher fees",

@@ -9,7 +9,7 @@
  * - 600 dust + 100 funded accounts: all 100 challenged within two rounds.
  */
 import { expect } from "chai";
-import { ISSUE_16_MIX, MIXED_5 } from "../helpers/faultProxy";
+import { FaultProxy, ISSUE_16_MIX, MIXED_5 } from "../helpers/faultProxy";
 import {
   type World,
   USDC,
@@ -17,7 +17,9 @@ import {
   faultScenario,
   jump,
   keeperApp,
+  keeperTxs,
   openTraders,
+  rpc,
   startWorld,
   tmpDir,
 } from "./helpers";
@@ -113,6 +115,42 @@ describe("keeper v2 on a hardhat node, with and without RPC faults", function ()
     expect(r.txs).to.equal(20); // 10 challenge and 10 liquidation batches, none sent twice
     expect(r.reportedFailed).to.equal(0); // no mined action reported as failed
     expect(r.failedRounds).to.equal(0);
+  });
+
+  it("a send whose outcome is unknown (RPC down while waiting) is settled by hash next round, never resent", async () => {
+    await openTraders(w, 10, { usdc: USDC(4_000) });
+    const from = Number(await rpc(w.url, "eth_blockNumber"));
+    const proxy = new FaultProxy(w.url);
+    await proxy.start();
+    const app = await keeperApp(
+      deploymentConfig(
+        w,
+        tmpDir("unknown"),
+        { gas: { stuckAfterMs: 200, maxAttempts: 1, receiptPollMs: 20 }, rpc: { retries: 1, retryDelayMs: 5 } },
+        proxy.url,
+      ),
+    );
+    try {
+      await app.keeper.round();
+      await jump(w, 6 * 3600 + 10);
+      // the send executes but its answer is lost, and no receipt can be read while the keeper waits
+      proxy.configure({
+        perMethod: { eth_sendRawTransaction: { lostAfter: 1 }, eth_getTransactionReceipt: { drop: 1 } },
+      });
+      const r1 = await app.keeper.round();
+      expect(r1.txs.map((t) => t.status)).to.deep.equal(["unknown"]);
+      proxy.configure({});
+      await jump(w, 1);
+      const r2 = await app.keeper.round();
+      expect(r2.txs.filter((t) => t.action === "challenge")).to.have.length(0); // the index shows them challenged
+      expect(r2.counts.challenged).to.be.at.least(10);
+      const txs = await keeperTxs(w.url, from);
+      expect(txs).to.have.length(1);
+      expect(txs[0].logs).to.be.greaterThan(0);
+    } finally {
+      app.close();
+      await proxy.stop();
+    }
   });
 
   it("600 dust + 100 funded: all 100 challenged within two rounds", async () => {
