@@ -2,14 +2,15 @@ import { expect } from "chai";
 import { JsonRpcProvider, Wallet } from "ethers";
 import { sendWithBumps } from "../../prover/daemon/send";
 import { TestToken__factory } from "../../core/contracts";
-import { DEV_KEYS, type NodeProcess, rpc, startNode } from "../helpers/node";
+import { DEV_KEYS, rpc, useChain } from "./helpers/chain";
 
 describe("Daemon transactions: replacement with bumped fees while not mined (real node)", function () {
-  let node: NodeProcess;
-  before(async () => {
-    node = await startNode();
-  });
-  after(async () => node?.stop());
+  const chain = useChain();
+  const node = {
+    get url() {
+      return chain().url;
+    },
+  };
 
   it("replaces an unmined transaction with the same nonce and higher fees; exactly one lands", async () => {
     const provider = new JsonRpcProvider(node.url, undefined, {
