@@ -18,6 +18,8 @@ const SECTIONS: readonly Section[] = [
   { name: "auction", run: async () => (await import("./auction")).auctionGasFigures() },
   { name: "risk", run: async () => (await import("./risk")).riskFigures() },
   { name: "risk-mc", run: async () => (await import("./risk-mc")).riskFigures() },
+  { name: "prover", run: async () => (await import("./prover")).proverFigures() },
+  { name: "keeper", run: async () => (await import("./keeper")).keeperFigures() },
   { name: "crash", run: async () => (await import("./crash")).crashFigures() },
   { name: "privacy", run: async () => (await import("./privacy")).privacyFigures() },
   {
