@@ -3,7 +3,15 @@
  * (HMAC of a constant under a separate subkey) tells a wrong passphrase from a corrupted file; GCM's tag
  * authenticates the contents and the header (as additional data).
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  scryptSync,
+  timingSafeEqual,
+} from "node:crypto";
 import { z } from "zod";
 import { StoreError, StoreErrorCode } from "./errors";
 
@@ -43,7 +51,25 @@ const Envelope = z.object({
 });
 type Envelope = z.infer<typeof Envelope>;
 
+/**
+ * Derived keys of this process, by (passphrase digest, salt, cost): a command reads its state and writes
+ * it back several times (pending, sent, committed) under the same salt, so scrypt runs once per command
+ * instead of once per write. Rewrites of a file keep its salt (each seal still draws a fresh IV); a new
+ * file or a backup gets a fresh salt.
+ */
+const derived = new Map<string, { enc: Buffer; check: Buffer }>();
+
 function keys(passphrase: string, salt: Buffer, kdf: KdfParams): { enc: Buffer; check: Buffer } {
+  const id = `${createHash("sha256").update(passphrase.normalize("NFKC")).digest("hex")}:${salt.toString("hex")}:${kdf.N}:${kdf.r}:${kdf.p}`;
+  const hit = derived.get(id);
+  if (hit) return hit;
+  const k = deriveKeys(passphrase, salt, kdf);
+  if (derived.size >= 16) derived.delete(derived.keys().next().value!);
+  derived.set(id, k);
+  return k;
+}
+
+function deriveKeys(passphrase: string, salt: Buffer, kdf: KdfParams): { enc: Buffer; check: Buffer } {
   const master = scryptSync(passphrase.normalize("NFKC"), salt, 64, {
     N: kdf.N,
     r: kdf.r,
@@ -60,9 +86,10 @@ function aad(e: Pick<Envelope, "format" | "version" | "kdf" | "cipher">): Buffer
   return Buffer.from(JSON.stringify([e.format, e.version, e.kdf, e.cipher]));
 }
 
-export function seal(plaintext: string, passphrase: string, kdf: KdfParams = DEFAULT_KDF): string {
+/** Encrypts `plaintext`; `salt` (hex) keeps a file's key-derivation salt across its rewrites. */
+export function seal(plaintext: string, passphrase: string, kdf: KdfParams = DEFAULT_KDF, salt0?: string): string {
   if (passphrase.length === 0) throw new StoreError(StoreErrorCode.WrongPassphrase, "the passphrase must not be empty");
-  const salt = randomBytes(16);
+  const salt = salt0 !== undefined && /^[0-9a-f]{32}$/.test(salt0) ? Buffer.from(salt0, "hex") : randomBytes(16);
   const iv = randomBytes(12);
   const { enc, check } = keys(passphrase, salt, kdf);
   const header = {
@@ -85,6 +112,15 @@ export function seal(plaintext: string, passphrase: string, kdf: KdfParams = DEF
 }
 
 export function open(fileText: string, passphrase: string, where: string): string {
+  return openEnvelope(fileText, passphrase, where).plaintext;
+}
+
+/** Decrypts an envelope; also gives its salt (hex) and key-derivation cost, to reseal it alike. */
+export function openEnvelope(
+  fileText: string,
+  passphrase: string,
+  where: string,
+): { plaintext: string; salt: string; kdf: KdfParams } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(fileText);
@@ -111,16 +147,16 @@ export function open(fileText: string, passphrase: string, where: string): strin
       `${where} asks for scrypt N=${e.kdf.N}, r=${e.kdf.r}, p=${e.kdf.p}: above this prover's maximum (N=2^18, r=16, p=4) or N not a power of two; refusing to derive a key (the header may have been tampered with)`,
     );
   }
-  let derived: { enc: Buffer; check: Buffer };
+  let k: { enc: Buffer; check: Buffer };
   try {
-    derived = keys(passphrase, Buffer.from(e.kdf.salt, "hex"), e.kdf);
+    k = keys(passphrase, Buffer.from(e.kdf.salt, "hex"), { N: e.kdf.N, r: e.kdf.r, p: e.kdf.p });
   } catch (err) {
     throw new StoreError(
       StoreErrorCode.Corrupted,
       `${where} has invalid key-derivation parameters (${(err as Error).message}); restore a backup`,
     );
   }
-  const { enc, check } = derived;
+  const { enc, check } = k;
   const stored = Buffer.from(e.check, "hex");
   if (stored.length !== check.length || !timingSafeEqual(stored, check)) {
     throw new StoreError(StoreErrorCode.WrongPassphrase, `wrong passphrase for ${where}`);
@@ -129,7 +165,8 @@ export function open(fileText: string, passphrase: string, where: string): strin
     const d = createDecipheriv("aes-256-gcm", enc, iv, { authTagLength: 16 });
     d.setAAD(aad(e));
     d.setAuthTag(tag);
-    return Buffer.concat([d.update(Buffer.from(e.ciphertext, "hex")), d.final()]).toString("utf8");
+    const plaintext = Buffer.concat([d.update(Buffer.from(e.ciphertext, "hex")), d.final()]).toString("utf8");
+    return { plaintext, salt: e.kdf.salt, kdf: { N: e.kdf.N, r: e.kdf.r, p: e.kdf.p } };
   } catch {
     throw new StoreError(
       StoreErrorCode.Corrupted,

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import { z } from "zod";
 import { type AccountState, Side, commitment } from "../model";
-import { DEFAULT_KDF, type KdfParams, open, seal } from "./envelope";
+import { DEFAULT_KDF, type KdfParams, openEnvelope, seal } from "./envelope";
 import { StoreError, StoreErrorCode } from "./errors";
 import { FileLock, type WaitOptions, atomicWrite } from "./files";
 
@@ -68,13 +68,18 @@ function fromStored(s: StoredState): AccountState {
   return state;
 }
 
+/** The salt of each state file as last read or written (rewrites keep it: one scrypt per command). */
+const salts = new Map<string, string>();
+
 function readDoc(file: string, passphrase: string): Doc {
   if (!fs.existsSync(file))
     throw new StoreError(
       StoreErrorCode.NotFound,
       `no state file at ${file} (run \`init\` first, or point --state at your backup)`,
     );
-  const text = open(fs.readFileSync(file, "utf8"), passphrase, file);
+  const env = openEnvelope(fs.readFileSync(file, "utf8"), passphrase, file);
+  salts.set(file, env.salt);
+  const text = env.plaintext;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -308,6 +313,8 @@ export class StateStore {
   }
 
   private writeDoc(d: Doc): void {
-    atomicWrite(this.file, seal(JSON.stringify(d), this.passphrase, this.kdf));
+    const text = seal(JSON.stringify(d), this.passphrase, this.kdf, salts.get(this.file));
+    atomicWrite(this.file, text);
+    salts.set(this.file, (JSON.parse(text) as { kdf: { salt: string } }).kdf.salt);
   }
 }

@@ -150,6 +150,19 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       expect(JSON.parse(text).kdf).to.include({ name: "scrypt", N: KDF.N, r: KDF.r, p: KDF.p });
     });
 
+    it("rewrites keep the file's scrypt salt (one derivation per command) with a fresh IV each time", () => {
+      const s = withS1();
+      const env = () => JSON.parse(fs.readFileSync(file, "utf8")) as { iv: string; kdf: { salt: string } };
+      const first = env();
+      s.setPending(S2, "increase");
+      s.setPendingTx("0x01");
+      const second = env();
+      expect(second.kdf.salt).to.equal(first.kdf.salt);
+      expect(second.iv).to.not.equal(first.iv);
+      // another process (no cache) opens it with the passphrase alone
+      expect(StateStore.open(file, PASS, KDF).pending?.state).to.deep.equal(S2);
+    });
+
     it("refuses to overwrite an existing file (AlreadyExists) and leaves it byte-identical", () => {
       withS1();
       const before = fs.readFileSync(file);
@@ -474,7 +487,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       }
 
       it("one writer holds the lock at a time, the other gets Locked, and every committed state is kept", async () => {
-        const reports = await race("reread", 2_500);
+        const reports = await race("reread", 1_500);
         for (const r of reports) {
           expect(r.errors, `writer ${r.id}`).to.deep.equal([]);
           expect(r.overlaps, `writer ${r.id} saw the other inside the lock`).to.equal(0);
@@ -505,7 +518,7 @@ describe("Prover state store (scrypt + AES-256-GCM envelope, atomic writes, lock
       // then acquire). Fix: acquire the lock first and read the file under it (e.g. acquire() re-reads and
       // re-validates the document, or open() takes the lock).
       it("a writer that opened the file before taking the lock does not drop the other writer's states", async () => {
-        const reports = await race("naive", 2_500);
+        const reports = await race("naive", 1_500);
         const written = reports.flatMap((r) => r.labels);
         expect(StateStore.open(file, PASS, KDF).historyLength).to.equal(written.length);
       });
