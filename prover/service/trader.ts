@@ -56,6 +56,22 @@ export interface TraderOptions {
   onLockWait?: (owner: LockOwner | undefined, waitedMs: number) => void;
 }
 
+/**
+ * Registries whose code and verifiers this process checked against these keys: a long-running process
+ * (the daemon, or many commands in one process) checks once.
+ */
+const checked = new WeakMap<ProverKeys, Set<string>>();
+
+async function requireDeployment(registry: ZkMarginRegistry, keys: ProverKeys): Promise<void> {
+  const id = `${(await registry.runner!.provider!.getNetwork()).chainId}:${(await registry.getAddress()).toLowerCase()}`;
+  const seen = checked.get(keys) ?? new Set<string>();
+  if (seen.has(id)) return;
+  await requireRegistry(registry);
+  await requireMatchingVerifiers(registry, keys);
+  seen.add(id);
+  checked.set(keys, seen);
+}
+
 /** Checks that `address` holds a zkmargin registry (before anything else is asked of it). */
 export async function requireRegistry(registry: ZkMarginRegistry): Promise<void> {
   const provider = registry.runner!.provider!;
@@ -99,8 +115,7 @@ export class TraderService {
   /** Creates the state file for a new account and opens it on chain (if it is not open yet). */
   static async init(o: TraderOptions): Promise<TraderService> {
     const registry = ZkMarginRegistry__factory.connect(o.registry, o.signer);
-    await requireRegistry(registry);
-    await requireMatchingVerifiers(registry, o.keys);
+    await requireDeployment(registry, o.keys);
     const account = await o.signer.getAddress();
     const chainId = (await o.signer.provider!.getNetwork()).chainId;
     const acc = await registry.accountOf(account);
@@ -159,8 +174,7 @@ export class TraderService {
       );
     }
     const registry = ZkMarginRegistry__factory.connect(o.registry, o.signer);
-    await requireRegistry(registry);
-    await requireMatchingVerifiers(registry, o.keys);
+    await requireDeployment(registry, o.keys);
     await store.acquireWait(TraderService.waitOptions(o));
     const svc = new TraderService(store, registry, account, o.keys, o.logger, o);
     try {
