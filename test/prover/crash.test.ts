@@ -86,7 +86,7 @@ describe("Prover crash safety (SIGKILL at each step of an update, real node)", f
       expect(r.signal).to.equal("SIGKILL");
       expect(stored().pending?.txHash).to.match(/^0x/);
       const restarted = zkm(["status", "--json"], env);
-      await new Promise((res) => setTimeout(res, 3_000)); // it is now waiting for the transaction
+      await new Promise((res) => setTimeout(res, 1_500)); // it is now waiting for the transaction
       await rpc(chain().url, "evm_mine");
       const status = await restarted;
       ok(status);
