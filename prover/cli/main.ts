@@ -4,10 +4,8 @@
  * `--version` answer at once. Results go to stdout (text, or one JSON document with --json); progress
  * and logs to stderr (text or JSON lines, --log-format). Exit codes: 0 ok, 1 failure, 2 bad input.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
-import { ROOT } from "../../core/artifacts";
+import { packageVersion } from "../../core/version";
 import {
   InputError,
   MARKETS,
@@ -35,13 +33,7 @@ export const processIo = (): Io => ({
   env: process.env,
 });
 
-export function version(): string {
-  try {
-    return (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
-}
+export const version = packageVersion;
 
 /** Codes of the prover's errors that mean the input was wrong (exit 2). */
 const BAD_INPUT = new Set([
