@@ -63,9 +63,13 @@ export interface ConnectOptions {
   readonly persist?: boolean;
   readonly signal?: AbortSignal;
   readonly lockWaitMs?: number;
+  /** Told each time no endpoint answered a round (with `persist`). */
+  readonly onRpcWait?: (why: string) => void;
+  /** Told once an endpoint answered. */
+  readonly onRpcUp?: () => void;
 }
 
-export async function provider(g: Globals, log: Logger, o: Pick<ConnectOptions, "persist" | "signal">) {
+export async function provider(g: Globals, log: Logger, o: Pick<ConnectOptions, "persist" | "signal" | "onRpcWait">) {
   let warned = false;
   return RotatingProvider.connect(g.rpcs, {
     persist: o.persist,
@@ -73,6 +77,7 @@ export async function provider(g: Globals, log: Logger, o: Pick<ConnectOptions, 
     onWait: (why) => {
       if (!warned) log.warn({ event: "rpc-wait", err: why }, "no RPC endpoint answers yet: retrying");
       warned = true;
+      o.onRpcWait?.(why);
     },
     onEvent: (e: RpcEvent) =>
       e.kind === "failover"
@@ -88,6 +93,7 @@ export async function connect(
   o: ConnectOptions,
 ): Promise<{ t: TraderService; provider: RotatingProvider }> {
   const p = await provider(g, log, o);
+  o.onRpcUp?.();
   // NonceManager: ethers caches identical nonce queries for 250 ms, so back-to-back sends would collide
   const signer = new NonceManager(new Wallet(s.key, p));
   log.debug({ event: "rpc", url: redactUrl(p.url) }, "connected");

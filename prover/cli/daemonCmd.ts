@@ -6,8 +6,10 @@
  */
 import * as fs from "node:fs";
 import type { Logger } from "pino";
+import { Wallet } from "ethers";
 import { z } from "zod";
 import { isTransientRpcError } from "../../core/rpcErrors";
+import { Alerts } from "../daemon/alerts";
 import { DEFAULT_DAEMON, Daemon, type DaemonOptions } from "../daemon/daemon";
 import { RiskPolicySchema } from "../daemon/policy";
 import { startDashboard } from "../dashboard/server";
@@ -123,25 +125,61 @@ const sleep = (ms: number, signal: AbortSignal) =>
   });
 
 /** Opens the account, retrying transient failures for as long as it takes (or until stopped). */
-async function start(g: Globals, s: Secrets, log: Logger, signal: AbortSignal): Promise<TraderService | undefined> {
-  for (let attempt = 0; !signal.aborted; attempt++) {
-    try {
-      const { t } = await connect({ ...g, rpcs: g.rpcs.filter((u) => /^https?:/.test(u)) }, s, log, {
-        role: "daemon",
-        hold: false,
-        persist: true,
-        signal,
-        lockWaitMs: Number.POSITIVE_INFINITY,
-      });
-      return t;
-    } catch (e) {
-      if (!(e instanceof RpcUnavailableError) && !isTransientRpcError(e)) throw e;
-      const wait = Math.min(500 * 2 ** Math.min(attempt, 5), 15_000);
-      log.warn({ event: "start-retry", err: explainError(e), retryInMs: wait }, "could not start yet: retrying");
-      await sleep(wait, signal);
+/** The response window assumed before the registry could be read (the local and L2 default). */
+const ASSUMED_WINDOW_S = 600;
+
+/**
+ * Opens the account, retrying transient failures for as long as it takes (or until stopped); alerts once
+ * when no endpoint has answered for the set share of the (assumed) response window meanwhile.
+ */
+async function start(
+  g: Globals,
+  s: Secrets,
+  log: Logger,
+  o: DaemonOptions,
+  signal: AbortSignal,
+): Promise<TraderService | undefined> {
+  let failingSince: number | undefined;
+  const alerts = new Alerts(new Wallet(s.key).address, log, { webhook: o.webhook, details: o.details });
+  const limit = ASSUMED_WINDOW_S * 1000 * o.rpcDownAlertShare;
+  const watch = setInterval(() => {
+    if (failingSince === undefined || Date.now() - failingSince <= limit) return;
+    void alerts.raise(
+      "rpc-down",
+      "error",
+      { event: "rpc-down", downSeconds: Math.round((Date.now() - failingSince) / 1000) },
+      `the daemon cannot start: no RPC endpoint has answered for ${Math.round((Date.now() - failingSince) / 1000)} s; a challenge could go unanswered: check the endpoints or add one (--rpc)`,
+    );
+  }, 1_000);
+  try {
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        const { t } = await connect({ ...g, rpcs: g.rpcs.filter((u) => /^https?:/.test(u)) }, s, log, {
+          role: "daemon",
+          hold: false,
+          persist: true,
+          signal,
+          lockWaitMs: Number.POSITIVE_INFINITY,
+          onRpcWait: () => (failingSince ??= Date.now()),
+          onRpcUp: () => {
+            if (failingSince !== undefined)
+              void alerts.clear("rpc-down", { event: "rpc-up" }, "an RPC endpoint answers");
+            failingSince = undefined;
+          },
+        });
+        return t;
+      } catch (e) {
+        if (!(e instanceof RpcUnavailableError) && !isTransientRpcError(e)) throw e;
+        failingSince ??= Date.now();
+        const wait = Math.min(500 * 2 ** Math.min(attempt, 5), 15_000);
+        log.warn({ event: "start-retry", err: explainError(e), retryInMs: wait }, "could not start yet: retrying");
+        await sleep(wait, signal);
+      }
     }
+    return undefined;
+  } finally {
+    clearInterval(watch);
   }
-  return undefined;
 }
 
 export async function runDaemon(
@@ -154,7 +192,7 @@ export async function runDaemon(
 ): Promise<void> {
   const { options, dashboard } = daemonOptions(f, g);
   if (!g.rpcs.some((u) => /^https?:/.test(u))) throw new InputError("the daemon needs at least one http(s) --rpc");
-  const t = await start(g, s, log, signal);
+  const t = await start(g, s, log, options, signal);
   if (!t) return;
   const d = new Daemon(t, options, log);
   let close: (() => Promise<void>) | undefined;

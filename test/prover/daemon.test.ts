@@ -217,6 +217,37 @@ describe("Prover daemon (processes, real node, 10% RPC faults)", function () {
     await waitFor("the all-clear", () => hooks.filter((h) => h.event === "rpc-up").length >= 2, 60_000, logOf(0));
   });
 
+  it("started while every endpoint is down: keeps trying, alerts once after the set share of the window, starts when one answers", async () => {
+    const down = new RpcProxy(chain().url);
+    await down.start();
+    await down.down();
+    const port = (hook.address() as AddressInfo).port;
+    const ctrl = new AbortController();
+    const env = { ...envs[0], ZKMARGIN_RPC: down.url, LOG_LEVEL: "info" };
+    const args = ["daemon", "--webhook", `http://127.0.0.1:${port}/`, "--rpc-down-alert-share", "0.005"];
+    const running = zkm(args, env, ctrl.signal); // in this process: the same main() as `zkm daemon`
+    const me = traders[0].address;
+    try {
+      await waitFor(
+        "the rpc-down alert at start",
+        () => hooks.some((h) => h.event === "rpc-down" && h.account === me && !("windowSeconds" in h)),
+        30_000,
+      );
+      await down.up();
+      await waitFor(
+        "the all-clear",
+        () => hooks.filter((h) => h.event === "rpc-up" && h.account === me).length >= 2,
+        60_000,
+      );
+    } finally {
+      ctrl.abort();
+    }
+    const r = await running;
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stderr).to.include("no RPC endpoint answers yet: retrying").and.to.include("daemon started");
+    await down.stop();
+  });
+
   it("idles at a small share of one core (no challenge, no new blocks)", async () => {
     await setPrices(chain(), { 0: usd(2650) }); // healthy again: nothing near, the slow interval
     const me = traders[0].address;
