@@ -4,7 +4,9 @@
  * CLI on stdout (`--json` picks the JSON); progress and logs go to stderr.
  */
 import type { Logger } from "pino";
-import { Side, type Trade } from "../model";
+import { Side, type Trade, boxMargin, boxShortfall, claimable, equity } from "../model";
+import { unpackPrices } from "../lib/chain";
+import { valueOf } from "../lib/value";
 import { ProverError, ProverErrorCode } from "../lib/errors";
 import { checkUpdate } from "../service/preview";
 import { accountRisk, renderRisk, riskJson } from "../service/risk";
@@ -178,6 +180,16 @@ export function close(c: Ctx, j: number): Promise<Result> {
 }
 
 export async function prove({ t }: Ctx): Promise<Result> {
+  const view = await t.read();
+  const value = valueOf(view.collateral, view.assetPrices, view.haircuts, view.decimals);
+  if (view.status === "active" && !boxMargin(t.state, value, view.marketPrices, 0n, view.mm)) {
+    const short = boxShortfall(t.state, value, view.marketPrices, 0n, view.mm) ?? 0n;
+    const tokens = depositFor(view, short);
+    throw new ProverError(
+      ProverErrorCode.BadInput,
+      `cannot prove: the account is below maintenance margin at current prices: deposit at least ${fmtValue(short)} of collateral value (${fmtToken(tokens, view.decimals[0], view.symbols[0])}) or reduce`,
+    );
+  }
   const tx = await t.prove();
   const v = await statusView(t);
   const c = v.certificate;
@@ -213,6 +225,20 @@ export async function claim({ t }: Ctx, o: { amount?: string; digits: string }):
   const digits = Number(o.digits);
   const amt = o.amount === undefined ? undefined : decimal(o.amount, 18, "--amount", "USD");
   const view = await t.read();
+  const rec = await t.liquidation(view);
+  if (rec) {
+    const prices = unpackPrices(rec.marketPrices);
+    const most = claimable(t.state, rec.value, prices, rec.penalty);
+    if (most === 0n)
+      throw new ProverError(
+        ProverErrorCode.BadInput,
+        `nothing to claim: the equity at the liquidation's prices (${fmtValue(equity(t.state, rec.value, prices))}) does not exceed the penalty (${fmtValue(rec.penalty)})`,
+      );
+    if (amt !== undefined && amt > most)
+      throw new InputError(
+        `cannot claim ${fmtValue(amt)}: at most ${fmtValue(most)} (the equity at the liquidation's prices minus the ${fmtValue(rec.penalty)} penalty)`,
+      );
+  }
   const r = await t.claim({ amount: amt, digits });
   const sym = view.symbols[0];
   const dec = view.decimals[0];

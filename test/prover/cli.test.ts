@@ -329,6 +329,11 @@ describe("Trader CLI (real node; processes and in-process main)", function () {
         /ETH {2}long {2}size 3\.0000 ETH .* mark 2,820\.00 USD .* liquidation closed at the liquidation/,
       );
       expect(s).to.not.match(/liquidation \d/);
+      failed(
+        await zkm(["claim", "--amount", "5000"], e2),
+        2,
+        /cannot claim 5,000\.00 USD: at most 1,859\.25 USD \(the equity at the liquidation's prices minus the 150\.00 USD penalty\)/,
+      );
       expect(ok(await zkm(["claim"], e2))).to.match(
         /^claimed 1,800\.00 USD of at most 1,859\.25 USD \(rounded down to 2 significant digits, so the claim does not publish the equity\): 1,800\.00 USDC paid now \(tx 0x/,
       );
