@@ -17,7 +17,7 @@
  */
 import { NonceManager, type Signer } from "ethers";
 import type { Logger } from "pino";
-import { BPS, Side, boxMargin, boxShortfall, commitment, liquidationPrice } from "../model";
+import { BPS, ModelError, Side, boxMargin, boxShortfall, commitment, liquidationPrice } from "../model";
 import { type Cert, type ChallengeRecord, type PublicState, unpack16, unpackPrices } from "../lib/chain";
 import { valueOf } from "../lib/value";
 import type { TraderService } from "../service/trader";
@@ -226,7 +226,11 @@ export class Daemon {
   private failed(e: unknown): void {
     this.failures++;
     const retryInMs = this.interval();
-    const msg = explainError(e);
+    // a model error may quote sizes or prices: private unless the trader asked for details
+    const msg =
+      e instanceof ModelError && !this.o.details
+        ? `${e.code} (the message holds private values: run with --details to log it)`
+        : explainError(e);
     // the first failure and then every tenth: not one line per tick
     if (this.failures === 1 || this.failures % 10 === 0)
       this.log.warn({ event: "tick-failed", err: msg, failures: this.failures, retryInMs }, `tick failed: ${msg}`);
