@@ -20,6 +20,9 @@ const SECTIONS: readonly Section[] = [
   { name: "risk-mc", run: async () => (await import("./risk-mc")).riskFigures() },
   { name: "prover", run: async () => (await import("./prover")).proverFigures() },
   { name: "keeper", run: async () => (await import("./keeper")).keeperFigures() },
+  { name: "daemon", run: async () => (await import("./daemon")).daemonFigures() },
+  { name: "cli", run: async () => (await import("./cli")).cliFigures() },
+  { name: "dashboard", run: async () => (await import("./dashboard")).dashboardFigures() },
   { name: "crash", run: async () => (await import("./crash")).crashFigures() },
   { name: "privacy", run: async () => (await import("./privacy")).privacyFigures() },
   {

@@ -7,6 +7,7 @@
  * output on stdout. Exit codes: 0 ok, 1 unexpected, 2 bad config, 3 RPC unreachable (once/status), 4 no
  * registry or foreign checkpoint, 5 checkpoint locked by another keeper, 6 transaction failure.
  */
+import { packageVersion } from "../core/version";
 import { Command, Option } from "commander";
 import type { Logger } from "pino";
 import { type App, openApp } from "./app";
@@ -193,6 +194,7 @@ async function status(o: CommonOptions & { offline?: boolean }): Promise<void> {
 
 const program = new Command()
   .name("zkmargin-keeper")
+  .version(packageVersion(), "-V, --version", "print the version")
   .description("Challenges broken certificates, liquidates expired challenges, takes auctions, repays and pokes")
   .showHelpAfterError();
 withCommon(program.command("run").description("run rounds until SIGINT/SIGTERM")).action((o: CommonOptions) =>

@@ -5,6 +5,7 @@
  * The signing key comes from ZKMARGIN_RELAYER_KEY or the config's keyFile. Logs: pino JSON lines on stderr.
  * Exit codes: 0 ok, 1 unexpected, 2 bad config, 3 RPC unreachable, 4 deployment does not match.
  */
+import { packageVersion } from "../core/version";
 import { Command, CommanderError, Option } from "commander";
 import { type RelayerConfig, loadConfig, loadKey } from "./config";
 import { exitCodeOf, messageOf } from "./errors";
@@ -50,6 +51,7 @@ function withFlags(cmd: Command): Command {
 
 export function program(): Command {
   const p = new Command("zkmargin-relayer")
+    .version(packageVersion(), "-V, --version", "print the version")
     .description(
       "Batches zkmargin certificate answers into respondBatch transactions; paid by the registry's relayer share of each bond.",
     )

@@ -8,12 +8,7 @@ import type { Signer } from "ethers";
 import { deployLocal, seedLocal, E6, E8, type System } from "../../scripts/lib/deploy";
 import { type ProverKeys, loadKeys } from "../../prover/lib/circuits";
 import { ChainView, toRecord, toLiquidation } from "../../prover/lib/chain";
-import {
-  prepareAnswer,
-  prepareClaim,
-  prepareProve,
-  prepareUpdate,
-} from "../../prover/lib/actions";
+import { prepareAnswer, prepareClaim, prepareProve, prepareUpdate } from "../../prover/lib/actions";
 import { type AccountState, Side, emptyState } from "../../prover/model";
 import type { Types } from "../../core/contracts";
 
@@ -57,7 +52,9 @@ describe("prover actions (in-process chain, real proofs)", function () {
 
     // open 2 ETH long (6,000 notional on 10,000 collateral)
     let pub = await view.read();
-    const up = await prepareUpdate(keys, pub, state, { trade: { kind: "increase", market: 0, size: 2n * SIZE, side: Side.Long } });
+    const up = await prepareUpdate(keys, pub, state, {
+      trade: { kind: "increase", market: 0, size: 2n * SIZE, side: Side.Long },
+    });
     const tx = await registry.update(up.args, up.proof.proof);
     const rc = await tx.wait();
     state = up.next;
@@ -83,7 +80,9 @@ describe("prover actions (in-process chain, real proofs)", function () {
     const answer = await prepareAnswer(keys, pub, state, record!);
     expect(answer.kind).to.equal("certificate");
     if (answer.kind !== "certificate") throw new Error("unreachable");
-    const rr = await (await sys.registry.connect(keeper).respond(me, record!, answer.d, answer.pm, answer.proof.proof)).wait();
+    const rr = await (
+      await sys.registry.connect(keeper).respond(me, record!, answer.d, answer.pm, answer.proof.proof)
+    ).wait();
     console.log("      respond gas", rr!.gasUsed.toString());
     expect((await registry.accountOf(me)).recordHash).to.equal(ethers.ZeroHash);
 
@@ -94,7 +93,13 @@ describe("prover actions (in-process chain, real proofs)", function () {
     const cert2 = await view.latestCert((await registry.accountOf(me)).certHash);
     const rcC = await (await sys.registry.connect(keeper).challenge(me, cert2!, { value: bond })).wait();
     const ev = rcC!.logs
-      .map((l) => { try { return sys.registry.interface.parseLog(l); } catch { return null; } })
+      .map((l) => {
+        try {
+          return sys.registry.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
       .find((e) => e?.name === "Challenged");
     const rec2 = toRecord(ev!.args.record as unknown as Types.ChallengeRecordStructOutput);
     await increaseTime(600 * 3 + 200);
@@ -102,14 +107,27 @@ describe("prover actions (in-process chain, real proofs)", function () {
     const rl = await (await sys.registry.connect(keeper).liquidate(me, rec2)).wait();
     console.log("      liquidate gas", rl!.gasUsed.toString());
     const liqEv = rl!.logs
-      .map((l) => { try { return sys.registry.interface.parseLog(l); } catch { return null; } })
+      .map((l) => {
+        try {
+          return sys.registry.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
       .find((e) => e?.name === "Liquidated");
     const liq = toLiquidation(liqEv!.args.record as unknown as Types.LiquidationRecordStructOutput);
     pub = await view.read();
     const cl = await prepareClaim(keys, pub, state, liq);
     const before = await usdc.balanceOf(me);
     const rcl = await (await registry.claim(liq, cl.claimed, cl.proof.proof)).wait();
-    console.log("      claim gas", rcl!.gasUsed.toString(), "claimed", cl.claimed.toString(), "of", cl.claimable.toString());
+    console.log(
+      "      claim gas",
+      rcl!.gasUsed.toString(),
+      "claimed",
+      cl.claimed.toString(),
+      "of",
+      cl.claimable.toString(),
+    );
     expect(await usdc.balanceOf(me)).to.be.greaterThan(before);
   });
 });
