@@ -145,6 +145,8 @@ library Types {
     }
 
     /// @notice One Certificate answer of a respondBatch.
+    /// @dev Calldata only (never stored), so its field order does not cost storage slots.
+    // solhint-disable-next-line gas-struct-packing
     struct Answer {
         address account;
         ChallengeRecord record;

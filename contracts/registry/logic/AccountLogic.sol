@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+// `env` is the registry's immutables, built in memory by the registry and handed on to internal helpers
+// that take it as memory: declaring it calldata would copy it into memory in every helper instead.
+/* solhint-disable gas-calldata-parameters */
+
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
