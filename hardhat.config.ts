@@ -24,7 +24,8 @@ const config: HardhatUserConfig = {
     settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
   },
   paths: { sources: "./contracts", tests: "./test", cache: "./cache", artifacts: "./artifacts" },
-  mocha: { timeout: 300_000 },
+  // two mocha workers (`hardhat test --parallel`): every test that needs a node starts its own on a free port
+  mocha: { timeout: 300_000, jobs: 2 },
   networks: {
     hardhat: { allowUnlimitedContractSize: false },
     localhost: { url: process.env.ZKMARGIN_RPC ?? "http://127.0.0.1:8545" },
