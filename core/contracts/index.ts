@@ -5,6 +5,7 @@
  */
 export type {
   AuctionHouse,
+  BatchVerifier,
   EquityVerifier,
   IERC20Metadata,
   IUniswapV2Factory,
@@ -21,6 +22,7 @@ export type {
 } from "./typechain";
 export {
   AuctionHouse__factory,
+  BatchVerifier__factory,
   EquityVerifier__factory,
   IERC20Metadata__factory,
   IUniswapV2Factory__factory,
