@@ -1,8 +1,9 @@
 /**
  * Clean-setup figures: wall time of the whole development setup from nothing (powers of tau 2^13:
  * new + public beacon + prepare phase 2, then for every circuit groth16 setup + zkey beacon), and of
- * the per-circuit key part alone. Runs once (minutes, not a median), entirely in a temporary
- * directory: the existing r1cs files are read, build/ is never written. Circuit compilation and the
+ * the per-circuit key part alone (the keys made a few at a time, as `npm run build` does). Runs once
+ * (minutes, not a median), entirely in a temporary directory: the existing r1cs files are read, build/ is
+ * never written. Circuit compilation and the
  * verification-key / Solidity-verifier exports are not included.
  */
 import * as crypto from "node:crypto";
@@ -19,7 +20,7 @@ import {
   PTAU_POWER,
   artifacts,
 } from "../scripts/lib/circuits";
-import { snarkjs } from "../scripts/lib/run";
+import { inParallel, setupParallelism, snarkjs, snarkjsAsync } from "../scripts/lib/run";
 import { type Figure, figure, progress, round } from "./lib/figures";
 
 function sha256(file: string): string {
@@ -57,20 +58,29 @@ export async function setupFigures(): Promise<Figure[]> {
     total += timeS(`powers of tau 2^${PTAU_POWER}: prepare phase2 (about 2 minutes)`, () =>
       snarkjs(["powersoftau", "prepare", "phase2", beacon, ptau], { quiet: true }),
     );
-    let keys = 0;
-    for (const circuit of CIRCUIT_NAMES) {
-      const a = artifacts(circuit);
-      const initial = path.join(tmp, `${circuit}_0000.zkey`);
-      const zkey = path.join(tmp, `${circuit}.zkey`);
-      keys += timeS(`keys ${circuit}: groth16 setup + beacon`, () => {
-        snarkjs(["groth16", "setup", a.r1cs, ptau, initial], { quiet: true });
-        snarkjs(["zkey", "beacon", initial, zkey, DEV_ZKEY_BEACON, BEACON_ITERATIONS_EXP, name], { quiet: true });
-      });
-      // The setup is deterministic: the fresh key should equal build/'s byte for byte.
-      if (fs.existsSync(a.zkey) && sha256(zkey) !== sha256(a.zkey)) {
-        progress(`setup: WARNING ${circuit}.zkey differs from ${a.zkey} (stale build, or a non-deterministic setup)`);
-      }
-    }
+    // as `npm run build` does: the keys are independent, a few at a time (groth16 setup is single-threaded)
+    progress(`setup: keys of ${CIRCUIT_NAMES.length} circuits, ${setupParallelism()} at a time`);
+    const k0 = performance.now();
+    await inParallel(
+      CIRCUIT_NAMES.map((circuit) => async () => {
+        const a = artifacts(circuit);
+        const initial = path.join(tmp, `${circuit}_0000.zkey`);
+        const zkey = path.join(tmp, `${circuit}.zkey`);
+        const t0 = performance.now();
+        await snarkjsAsync(["groth16", "setup", a.r1cs, ptau, initial]);
+        await snarkjsAsync(["zkey", "beacon", initial, zkey, DEV_ZKEY_BEACON, BEACON_ITERATIONS_EXP, name]);
+        progress(
+          `setup: keys ${circuit}: groth16 setup + beacon took ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        );
+        // The setup is deterministic: the fresh key should equal build/'s byte for byte.
+        if (fs.existsSync(a.zkey) && sha256(zkey) !== sha256(a.zkey)) {
+          progress(`setup: WARNING ${circuit}.zkey differs from ${a.zkey} (stale build, or a non-deterministic setup)`);
+        }
+      }),
+      setupParallelism(),
+    );
+    const keys = (performance.now() - k0) / 1000;
+    progress(`setup: keys took ${keys.toFixed(1)} s`);
     total += keys;
     return [figure("setup.clean_s", round(total), "s"), figure("setup.circuit_keys_s", round(keys), "s")];
   } finally {

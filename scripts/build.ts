@@ -25,7 +25,7 @@ import {
   artifacts,
   instances,
 } from "./lib/circuits";
-import { snarkjs, snarkjsWithProgress, step } from "./lib/run";
+import { inParallel, setupParallelism, snarkjs, snarkjsAsync, snarkjsWithProgress, step } from "./lib/run";
 import { exportVerifier } from "./lib/verifier";
 
 function sha256(...parts: (string | Buffer)[]): string {
@@ -134,7 +134,7 @@ function ptauDigest(): string {
   return ptauHash;
 }
 
-function setupKeys(name: CircuitName): void {
+async function setupKeys(name: CircuitName): Promise<void> {
   const a = artifacts(name);
   fs.mkdirSync(path.dirname(a.zkey), { recursive: true });
   const key = sha256(fs.readFileSync(a.r1cs), ptauDigest(), DEV_ZKEY_BEACON);
@@ -143,12 +143,17 @@ function setupKeys(name: CircuitName): void {
   if (!upToDate(stamp, key, [a.zkey, a.vkey, verifierFile])) {
     const initial = `${a.zkey}.0000.tmp`;
     step(`keys ${name}: groth16 setup`);
-    snarkjs(["groth16", "setup", a.r1cs, DEV_PTAU, initial], { quiet: true });
+    await snarkjsAsync(["groth16", "setup", a.r1cs, DEV_PTAU, initial]);
     step(`keys ${name}: public beacon ${DEV_ZKEY_BEACON}`);
-    snarkjs(
-      ["zkey", "beacon", initial, a.zkey, DEV_ZKEY_BEACON, BEACON_ITERATIONS_EXP, "-n=zkmargin INSECURE dev beacon"],
-      { quiet: true },
-    );
+    await snarkjsAsync([
+      "zkey",
+      "beacon",
+      initial,
+      a.zkey,
+      DEV_ZKEY_BEACON,
+      BEACON_ITERATIONS_EXP,
+      "-n=zkmargin INSECURE dev beacon",
+    ]);
     fs.rmSync(initial, { force: true });
     snarkjs(["zkey", "export", "verificationkey", a.zkey, a.vkey], { quiet: true });
     fs.writeFileSync(stamp, key);
@@ -168,7 +173,11 @@ async function main(): Promise<void> {
   fs.mkdirSync(BUILD_DIR, { recursive: true });
   compileCircuits();
   await ensurePtau();
-  for (const name of CIRCUIT_NAMES) setupKeys(name);
+  // the keys are independent (each deterministic), so they are made a few at a time
+  await inParallel(
+    CIRCUIT_NAMES.map((name) => () => setupKeys(name)),
+    setupParallelism(),
+  );
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
   step(`done in ${seconds} s. These keys are INSECURE development keys: never use them with real funds.`);
 }
