@@ -55,7 +55,7 @@ export async function setupFigures(): Promise<Figure[]> {
     total += timeS(`powers of tau 2^${PTAU_POWER}: beacon`, () =>
       snarkjs(["powersoftau", "beacon", fresh, beacon, DEV_PTAU_BEACON, BEACON_ITERATIONS_EXP, name], { quiet: true }),
     );
-    total += timeS(`powers of tau 2^${PTAU_POWER}: prepare phase2 (about 2 minutes)`, () =>
+    total += timeS(`powers of tau 2^${PTAU_POWER}: prepare phase2 (about 4 minutes)`, () =>
       snarkjs(["powersoftau", "prepare", "phase2", beacon, ptau], { quiet: true }),
     );
     // as `npm run build` does: the keys are independent, a few at a time (groth16 setup is single-threaded)

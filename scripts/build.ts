@@ -121,7 +121,7 @@ async function ensurePtau(): Promise<void> {
     BEACON_ITERATIONS_EXP,
     "-n=zkmargin INSECURE dev beacon",
   ]);
-  step(`powers of tau 2^${PTAU_POWER}: prepare phase 2 (about 2 minutes on 2 cores)`);
+  step(`powers of tau 2^${PTAU_POWER}: prepare phase 2 (about 4 minutes on 2 cores)`);
   await snarkjsWithProgress(["powersoftau", "prepare", "phase2", beacon, prepared], "  prepare phase 2");
   fs.renameSync(prepared, DEV_PTAU);
   fs.rmSync(fresh, { force: true });
