@@ -30,6 +30,14 @@ import {
   planDeleverage,
   updateInputs,
 } from "../../prover/model";
+import {
+  type Cert,
+  type ChallengeRecord,
+  type LiquidationRecord,
+  toCert,
+  toLiquidation,
+  toRecord,
+} from "../../prover/lib/chain";
 import { type System, deployLocal, seedLocal } from "../../scripts/lib/deploy";
 import { type Params, localParams } from "../../scripts/lib/params";
 import { CircuitTester, type Groth16Proof, solidityCalldata } from "./circuit";
@@ -237,70 +245,11 @@ export class Governance {
 
 // ------------------------------------------------------------------------------------------------ records
 
-export interface Cert {
-  provenAt: bigint;
-  d: bigint;
-  pm: bigint;
-  haircuts: bigint;
-  marketPrices: bigint;
-  assetPrices: bigint;
-}
-
-export interface ChallengeRecord {
-  challenger: string;
-  nonce: bigint;
-  pinnedAt: bigint;
-  deadline: bigint;
-  pauseClockAt: bigint;
-  bond: bigint;
-  exclusivePeriod: bigint;
-  targetFactorBps: bigint;
-  deleverageFeeBps: bigint;
-  keeperShareBps: bigint;
-  mm: bigint;
-  haircuts: bigint;
-  marketPrices: bigint;
-  assetPrices: bigint;
-}
-
-export interface LiquidationRecord {
-  nonce: bigint;
-  claimUntil: bigint;
-  value: bigint;
-  penalty: bigint;
-  marketPrices: bigint;
-  assetPrices: bigint;
-}
-
+// the record types and their decoding are the prover's (prover/lib/chain.ts); the hashes below are
+// re-derived here from the ABI tuple on purpose, as an independent check of the contracts' encoding
+export type { Cert, ChallengeRecord, LiquidationRecord };
 type Fields = { [k: string]: unknown };
-function plain<T>(r: Fields, keys: (keyof T & string)[]): T {
-  return Object.fromEntries(keys.map((k) => [k, r[k]])) as T;
-}
 const CERT_KEYS: (keyof Cert)[] = ["provenAt", "d", "pm", "haircuts", "marketPrices", "assetPrices"];
-const RECORD_KEYS: (keyof ChallengeRecord)[] = [
-  "challenger",
-  "nonce",
-  "pinnedAt",
-  "deadline",
-  "pauseClockAt",
-  "bond",
-  "exclusivePeriod",
-  "targetFactorBps",
-  "deleverageFeeBps",
-  "keeperShareBps",
-  "mm",
-  "haircuts",
-  "marketPrices",
-  "assetPrices",
-];
-const LIQ_KEYS: (keyof LiquidationRecord)[] = [
-  "nonce",
-  "claimUntil",
-  "value",
-  "penalty",
-  "marketPrices",
-  "assetPrices",
-];
 
 /** The registry's events of a receipt, decoded. */
 export function events(f: Sys, receipt: ContractTransactionReceipt | null, name?: string) {
@@ -318,13 +267,13 @@ export async function certOf(f: Sys, account: string): Promise<Cert> {
   const logs = await f.registry.queryFilter(f.registry.filters.Certified(account));
   const last = logs[logs.length - 1];
   if (!last) throw new Error(`no certificate for ${account}`);
-  return plain<Cert>(last.args.cert as unknown as Fields, CERT_KEYS);
+  return toCert(last.args.cert as never);
 }
 
 export function recordsIn(f: Sys, receipt: ContractTransactionReceipt | null): Map<string, ChallengeRecord> {
   const out = new Map<string, ChallengeRecord>();
   for (const e of events(f, receipt, "Challenged")) {
-    out.set(String(e.args.account), plain<ChallengeRecord>(e.args.record as Fields, RECORD_KEYS));
+    out.set(String(e.args.account), toRecord(e.args.record as never));
   }
   return out;
 }
@@ -332,7 +281,7 @@ export function recordsIn(f: Sys, receipt: ContractTransactionReceipt | null): M
 export function liquidationsIn(f: Sys, receipt: ContractTransactionReceipt | null): Map<string, LiquidationRecord> {
   const out = new Map<string, LiquidationRecord>();
   for (const e of events(f, receipt, "Liquidated")) {
-    out.set(String(e.args.account), plain<LiquidationRecord>(e.args.record as Fields, LIQ_KEYS));
+    out.set(String(e.args.account), toLiquidation(e.args.record as never));
   }
   return out;
 }
