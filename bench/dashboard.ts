@@ -7,22 +7,12 @@
  * Register in bench/run.ts as { name: "dashboard", run: async () => (await import("./dashboard")).dashboardFigures() };
  * standalone: `npx ts-node --transpile-only bench/dashboard.ts`.
  */
-import * as fs from "node:fs";
 import { chromium } from "playwright-core";
 import { startDashboard } from "../prover/dashboard/server";
+import { CHROMIUM_ARGS, chromiumPath } from "../scripts/lib/chromium";
 import { type Figure, figure, median, progress, round } from "./lib/figures";
 
 const RUNS = 7;
-const CHROMIUM = ["/usr/lib/chromium/chromium", "/usr/bin/chromium"];
-const ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 /** A state document as the daemon builds it (prover/dashboard/state.ts). */
 export function sampleState(): unknown {
@@ -75,11 +65,11 @@ export function sampleState(): unknown {
 }
 
 export async function dashboardFirstPaintMs(): Promise<number> {
-  const exe = CHROMIUM.find((p) => fs.existsSync(p));
+  const exe = chromiumPath();
   if (!exe) throw new Error("no chromium: apt-get install -y chromium");
   const state = sampleState();
   const board = await startDashboard({ state: () => state });
-  const browser = await chromium.launch({ executablePath: exe, headless: true, args: ARGS });
+  const browser = await chromium.launch({ executablePath: exe, headless: true, args: CHROMIUM_ARGS });
   try {
     const samples: number[] = [];
     for (let i = 0; i <= RUNS; i++) {

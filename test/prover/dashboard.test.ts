@@ -14,22 +14,8 @@ import type { TraderService } from "../../prover/service/trader";
 import { fmtPrice, fmtValue, fmtBps } from "../../prover/service/units";
 import { cliEnv } from "../helpers/cli";
 import { DEV_KEYS, setPrices, tmpDir, useChain, waitFor } from "./helpers/chain";
+import { CHROMIUM_ARGS, chromiumPath } from "../../scripts/lib/chromium";
 import { zkm } from "./helpers/inproc";
-
-/** Debian's chromium (.ci/run installs it when missing): the real binary behind the /usr/bin wrapper. */
-export function chromiumPath(): string | undefined {
-  return ["/usr/lib/chromium/chromium", "/usr/bin/chromium"].find((p) => fs.existsSync(p));
-}
-
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const usd = (x: number) => BigInt(Math.round(x * 1e8));
 
