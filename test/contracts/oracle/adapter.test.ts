@@ -1,5 +1,6 @@
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { expect } from "chai";
+import { ethers } from "hardhat";
 import { DAY, governed } from "../../helpers/timelock";
 import { ASSET_PRICES, E18, E8, MARKET_PRICES, MAX_AGE, riskFixture } from "../risk/fixtures";
 
@@ -25,6 +26,36 @@ describe("OracleAdapter v2", () => {
       expect(await oracle.assetPrices()).to.deep.equal(ASSET_PRICES);
       expect(await oracle.assetPrice(1)).to.equal(ASSET_PRICES[1]);
       expect(await oracle.assetCount()).to.equal(2n);
+    });
+
+    it("refuses at deployment 0 or more than 4 asset feeds, or max ages not one per feed (Oracle__BadAssetFeeds)", async () => {
+      const { oracle, timelock, marketAddrs, assetAddrs } = await load();
+      const factory = await ethers.getContractFactory("OracleAdapter");
+      const owner = await timelock.getAddress();
+      const ages = [MAX_AGE, MAX_AGE, MAX_AGE, MAX_AGE] as [number, number, number, number];
+      const deploy = (feeds: string[], maxAges: number[]) => factory.deploy(owner, marketAddrs, ages, feeds, maxAges);
+      const five = [...assetAddrs, ...assetAddrs, assetAddrs[0]];
+      await expect(deploy([], [])).to.be.revertedWithCustomError(oracle, "Oracle__BadAssetFeeds").withArgs(0n);
+      await expect(
+        deploy(
+          five,
+          five.map(() => MAX_AGE),
+        ),
+      )
+        .to.be.revertedWithCustomError(oracle, "Oracle__BadAssetFeeds")
+        .withArgs(5n);
+      await expect(deploy(assetAddrs, [MAX_AGE]))
+        .to.be.revertedWithCustomError(oracle, "Oracle__BadAssetFeeds")
+        .withArgs(BigInt(assetAddrs.length));
+      // the bounds themselves are accepted: 1 and 4 feeds
+      await expect(deploy([assetAddrs[0]], [MAX_AGE])).to.not.be.reverted;
+      const four = [...assetAddrs, ...assetAddrs];
+      await expect(
+        deploy(
+          four,
+          four.map(() => MAX_AGE),
+        ),
+      ).to.not.be.reverted;
     });
 
     it("reports each feed and its maxAge, and rejects unknown indices", async () => {
