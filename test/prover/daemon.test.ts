@@ -202,19 +202,24 @@ describe("Prover daemon (processes, real node, 10% RPC faults)", function () {
 
   it("every endpoint down: keeps running, alerts once when none answered for the set share of the window, recovers", async () => {
     proxy.faults = {};
+    // only the alerts of this outage count: a start under 10% faults with a dead first endpoint may
+    // already have raised (and cleared) one, which is right
+    const since = hooks.length;
+    const during = (account?: string) =>
+      hooks.slice(since).filter((h) => h.event === "rpc-down" && (account === undefined || h.account === account));
     await proxy.down();
-    await waitFor(
-      "the rpc-down alert",
-      () => hooks.filter((h) => h.event === "rpc-down").length >= 2,
-      60_000,
-      logOf(0),
-    );
+    await waitFor("the rpc-down alert", () => during().length >= 2, 60_000, logOf(0));
     await new Promise((r) => setTimeout(r, 2_000));
-    for (const t of traders) expect(webhooks("rpc-down", t.address)).to.have.length(1);
+    for (const t of traders) expect(during(t.address)).to.have.length(1);
     expect(logOf(0)()).to.match(/no RPC endpoint has answered for \d+ s \(0\.5% of the 10 min response window\)/);
     for (const d of daemons) expect(d.proc.exitCode, "still running").to.equal(null);
     await proxy.up();
-    await waitFor("the all-clear", () => hooks.filter((h) => h.event === "rpc-up").length >= 2, 60_000, logOf(0));
+    await waitFor(
+      "the all-clear",
+      () => hooks.slice(since).filter((h) => h.event === "rpc-up").length >= 2,
+      60_000,
+      logOf(0),
+    );
   });
 
   it("started while every endpoint is down: keeps trying, alerts once after the set share of the window, starts when one answers", async () => {
