@@ -45,14 +45,20 @@ template Deleverage(M) {
     signal input reduce[M];
     signal input costRemoved[M];
 
-    // Check (1): ranges of the old state (|c| <= 2^127, q < 2^96, side in {0, 1}, K < 2^156)
-    component range = StateRange(M);
-    range.cash <== cash;
-    range.size <== size;
-    range.side <== side;
-    range.cost <== cost;
+    // Check (1): ranges of the old sizes and sides (q < 2^96, side in {0, 1}), so that each packed field
+    // q_j + s_j 2^96 of C decomposes uniquely. NOTE: the old cash and cost are not range-checked here: the
+    // registry stores only the empty state and the C' of verified Update and Deleverage proofs, and both
+    // range-check every state they create (|c| <= 2^127, K < 2^156), so by the binding of Poseidon the
+    // opening of C has those ranges (docs/protocol-v2.md section 4, "Ranges by induction")
+    component sizeRange[M];
+    for (var j = 0; j < M; j++) {
+        sizeRange[j] = RangeCheck(SIZE_BITS());
+        sizeRange[j].in <== size[j];
+        side[j] * (side[j] - 1) === 0;
+    }
 
-    // Check (2): the old state opens C, and salt 0 is only the empty state
+    // Check (2): the old state opens C (its salt rule holds by the same induction: the empty state has
+    // salt 0, every created state has salt != 0)
     component opening = StateCommitment(M);
     opening.salt <== salt;
     opening.cash <== cash;
@@ -60,12 +66,6 @@ template Deleverage(M) {
     opening.side <== side;
     opening.cost <== cost;
     opening.commitment === commitment;
-    component saltRule = SaltRule(M);
-    saltRule.salt <== salt;
-    saltRule.cash <== cash;
-    saltRule.size <== size;
-    saltRule.side <== side;
-    saltRule.cost <== cost;
 
     // Check (3): the words decompose (V' 120 bits, fee 120, feeBps 14, d 14, P_j 64, pm_j 14; unused 0)
     var F = 4 + 2 * M;
@@ -94,19 +94,22 @@ template Deleverage(M) {
     // Check (4): per market a reduction 0 <= dq_j <= q_j, side kept, cost removed floor(K_j dq_j / q_j):
     // costRemoved_j q_j <= K_j dq_j < costRemoved_j q_j + q_j (costRemoved_j < 2^156, so both products are
     // below 2^252 and the rounding is exact; then costRemoved_j <= K_j, so the new cost needs no range
-    // check); a market with q_j = 0 reduces nothing (dq_j <= 0) and removes nothing
-    component reduceRange[M];
+    // check). q'_j = q_j - dq_j in [0, 2^96) gives dq_j <= q_j and |dq_j| < 2^96. dq_j >= 0 follows from
+    // the rounding: for dq_j = -k < 0 and K_j >= 1, K_j dq_j is p - K_j k > p - 2^252, which no
+    // costRemoved_j q_j + r (below 2^252 + 2^96) reaches; so a market with q_j > 0 must have K_j != 0
+    // (every state the protocol creates has K_j >= q_j there: prices are >= 1). A market with q_j = 0
+    // reduces and removes nothing: dq_j + 2^96 costRemoved_j = 0 (an integer in (-2^96, 2^252 + 2^96),
+    // so both are 0).
     component newSizeRange[M];
     component removedRange[M];
     component empty[M];
     component rounding[M];
     signal newSize[M];
     signal newCost[M];
+    signal costInverse[M];
     signal share[M];
     signal removedShare[M];
     for (var j = 0; j < M; j++) {
-        reduceRange[j] = RangeCheck(SIZE_BITS());
-        reduceRange[j].in <== reduce[j];
         newSize[j] <== size[j] - reduce[j];
         newSizeRange[j] = RangeCheck(SIZE_BITS());
         newSizeRange[j].in <== newSize[j];
@@ -115,7 +118,9 @@ template Deleverage(M) {
         newCost[j] <== cost[j] - costRemoved[j];
         empty[j] = IsZero();
         empty[j].in <== size[j];
-        empty[j].out * costRemoved[j] === 0;
+        empty[j].out * (reduce[j] + costRemoved[j] * (1 << SIZE_BITS())) === 0;
+        costInverse[j] <-- (cost[j] != 0 && size[j] != 0) ? 1 / cost[j] : 0;
+        cost[j] * costInverse[j] === 1 - empty[j].out;
         share[j] <== cost[j] * reduce[j];
         removedShare[j] <== costRemoved[j] * size[j];
         rounding[j] = BoundedLessThan(SIZE_BITS());

@@ -86,3 +86,31 @@ template BoundedLessThan(n) {
     component gap = Num2Bits(n);
     gap.in <== in[1] - 1 - in[0];
 }
+
+/*
+ * BoundedLessEq(n)
+ * Inputs:        in[2]
+ * Outputs:       none
+ * Parameters:    n, the bit width (n <= 251)
+ * Functionality: constrains in[0] <= in[1] for operands the caller has bounded to [0, 2^n) as integers:
+ *                the gap in[1] - in[0] is decomposed into n bits. If in[0] <= in[1] the gap is in [0, 2^n);
+ *                otherwise it wraps around the field to p - (in[0] - in[1]) > p - 2^n >= 2^n, which has no
+ *                n-bit decomposition. n constraints, against 3n + 1 for SafeLessEqThan(n).
+ * Notes:         NOTE: the caller guarantees 0 <= in[0], in[1] < 2^n (BoxMargin and EquityCovers from
+ *                range-checked inputs; test/circuits/bounds.test.ts shows the bound for every M). The bits
+ *                are written here, not through Num2Bits, so a refusal names this template.
+ */
+template BoundedLessEq(n) {
+    assert(n <= 251);
+    signal input in[2];
+
+    signal gap <== in[1] - in[0];
+    signal bits[n];
+    var sum = 0;
+    for (var i = 0; i < n; i++) {
+        bits[i] <-- (gap >> i) & 1;
+        bits[i] * (bits[i] - 1) === 0;
+        sum += bits[i] * (1 << i);
+    }
+    sum === gap;
+}

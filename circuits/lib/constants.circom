@@ -21,8 +21,9 @@ function RATIO_BITS() { return 14; }
 // minValue of the dust rule, in units of MIN_VALUE_UNIT value units.
 function MIN_VALUE_BITS() { return 40; }
 function MIN_VALUE_UNIT() { return 1000000000000; }
-// Both sides of BoxMargin are < 2^195 for M <= 14; 200 bits leaves room.
-function MARGIN_BITS() { return 200; }
+// Both sides of BoxMargin are < 2^193 for every M <= 14 (test/circuits/bounds.test.ts); 194 bits leaves a
+// bit of room. BoundedLessEq(MARGIN_BITS) needs exactly this bound to be sound.
+function MARGIN_BITS() { return 194; }
 // A packed public word: 252 bits, so its decomposition is unique (2^252 < p).
 function WORD_BITS() { return 252; }
 // One in basis points.

@@ -18,7 +18,7 @@ include "./comparators.circom";
  *                for a short, so with f_j = BPS - d + 2 d s_j and N_j = q_j P_j f_j:
  *                  BPS (V (BPS - d) + BPS (c + 2^127) + sum_long N_j + sum_short BPS K_j)
  *                    >= BPS (BPS 2^127 + sum_long BPS K_j + sum_short N_j) + sum_j r_j N_j
- *                compared with a range-checked comparator constrained to 1. d = 0 is the plain margin
+ *                compared with BoundedLessEq (both sides are non-negative and below 2^MARGIN_BITS). d = 0 is the plain margin
  *                check at the centre prices. d <= BPS (BPS - d is range-checked).
  * Notes:         NOTE: every input must be range-checked by the caller (StateRange, packed words: V < 2^120,
  *                c + 2^127 < 2^128, q < 2^96, K < 2^156, P < 2^64, d and r_j < 2^14); then both sides are
@@ -41,36 +41,30 @@ template BoxMargin(M) {
     signal notional[M];
     signal shortD[M];
     signal corner[M];
-    signal shortCorner[M];
-    signal shortCost[M];
+    signal flip[M];
     signal required[M];
-    var longCorners = 0;
-    var shortCorners = 0;
-    var longCosts = 0;
-    var shortCosts = 0;
+    var assets = 0;
+    var liabilities = 0;
     var requirement = 0;
     for (var j = 0; j < M; j++) {
         notional[j] <== size[j] * price[j];
         shortD[j] <== side[j] * d;
         // N_j = q_j P_j (BPS - d) for a long, q_j P_j (BPS + d) for a short
         corner[j] <== notional[j] * (BPS() - d + 2 * shortD[j]);
-        shortCorner[j] <== side[j] * corner[j];
-        shortCost[j] <== side[j] * cost[j];
+        // long: asset N_j, liability BPS K_j; short: asset BPS K_j, liability N_j (flip_j = 0 for a long)
+        flip[j] <== side[j] * (BPS() * cost[j] - corner[j]);
+        assets += corner[j] + flip[j];
+        liabilities += BPS() * cost[j] - flip[j];
         required[j] <== ratio[j] * corner[j];
-        longCorners += corner[j] - shortCorner[j];
-        shortCorners += shortCorner[j];
-        longCosts += cost[j] - shortCost[j];
-        shortCosts += shortCost[j];
         requirement += required[j];
     }
     signal haircutValue <== value * (BPS() - d);
-    var assets = haircutValue + BPS() * (cash + (1 << CASH_OFFSET_BITS())) + longCorners + BPS() * shortCosts;
-    var liabilities = BPS() * (1 << CASH_OFFSET_BITS()) + BPS() * longCosts + shortCorners;
+    assets += haircutValue + BPS() * (cash + (1 << CASH_OFFSET_BITS()));
+    liabilities += BPS() * (1 << CASH_OFFSET_BITS());
 
-    component enough = SafeLessEqThan(MARGIN_BITS());
+    component enough = BoundedLessEq(MARGIN_BITS());
     enough.in[0] <== BPS() * liabilities + requirement;
     enough.in[1] <== BPS() * assets;
-    enough.out === 1;
 }
 
 /*
@@ -80,7 +74,7 @@ template BoxMargin(M) {
  * Parameters:    M, the number of markets
  * Functionality: E >= amount with E = V + c + sum_long (q P - K) + sum_short (K - q P), written with
  *                non-negative sides: V + (c + 2^127) + sum_long q P + sum_short K
- *                >= 2^127 + sum_long K + sum_short q P + amount (range-checked comparator, constrained to 1).
+ *                >= 2^127 + sum_long K + sum_short q P + amount (BoundedLessEq: both sides below 2^MARGIN_BITS).
  * Notes:         NOTE: inputs range-checked by the caller (as BoxMargin; amount < 2^121); both sides are
  *                below 2^165 for M <= 14.
  */
@@ -104,8 +98,7 @@ template EquityCovers(M) {
         assets += notional[j] + flip[j];
         liabilities += cost[j] - flip[j];
     }
-    component enough = SafeLessEqThan(MARGIN_BITS());
+    component enough = BoundedLessEq(MARGIN_BITS());
     enough.in[0] <== liabilities;
     enough.in[1] <== assets;
-    enough.out === 1;
 }

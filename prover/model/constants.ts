@@ -18,7 +18,7 @@ export const RATIO_BITS = 14;
 /** minValue of the dust rule, in units of MIN_VALUE_UNIT value units (1e-6 quote). */
 export const MIN_VALUE_BITS = 40;
 export const MIN_VALUE_UNIT = 10n ** 12n;
-export const MARGIN_BITS = 200;
+export const MARGIN_BITS = 194;
 /** A packed public word (2^252 < p, so its bit decomposition is unique). */
 export const WORD_BITS = 252;
 export const BPS = 10_000n;

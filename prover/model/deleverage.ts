@@ -44,6 +44,14 @@ export function applyDeleverage(
         `cannot reduce market ${j} by ${dq}: the position is ${m.size}`,
       );
     }
+    if (m.size > 0n && m.cost === 0n) {
+      // the circuit proves dq >= 0 through the rounding equation, which needs K != 0 (docs/protocol-v2.md
+      // section 4, "Ranges by induction"); no state the protocol creates has q > 0 with K = 0
+      throw new ModelError(
+        ModelErrorCode.OutOfRange,
+        `market ${j} holds ${m.size} with a cost basis of 0: the Deleverage statement needs K > 0 for q > 0`,
+      );
+    }
     const removed = m.size === 0n ? 0n : (m.cost * dq) / m.size;
     costRemoved.push(removed);
     const gain = dq * prices[j] - removed;

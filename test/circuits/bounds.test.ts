@@ -51,23 +51,40 @@ describe("Bit widths and field bounds", () => {
     }
   });
 
-  it("both sides of BoxMargin stay below 2^195 < 2^MARGIN_BITS < p at the widest inputs (M = 14)", () => {
-    const ratios = Array.from({ length: MAX_MARKETS }, () => max(RATIO_BITS));
-    const prices = Array.from({ length: MAX_MARKETS }, () => max(PRICE_BITS));
-    let widest = 0n;
-    for (const side of [Side.Long, Side.Short]) {
-      for (const d of [0n, BPS]) {
-        const s = {
-          salt: 1n,
-          cash: CASH_OFFSET - 1n,
-          markets: Array.from({ length: MAX_MARKETS }, () => ({ size: max(SIZE_BITS), side, cost: max(COST_BITS) })),
-        };
-        const { lhs, rhs } = boxSides(s, max(VALUE_BITS), prices, d, ratios);
-        widest = [widest, lhs, rhs].reduce((a, b) => (b > a ? b : a));
+  // BoundedLessEq(MARGIN_BITS) range-checks only the gap RHS - LHS: it is sound only if both sides are
+  // non-negative integers below 2^MARGIN_BITS at every reachable input, for every market count
+  it("both sides of BoxMargin stay below 2^193 < 2^MARGIN_BITS at the widest inputs, for every M <= 14", () => {
+    for (let M = 1; M <= MAX_MARKETS; M++) {
+      const ratios = Array.from({ length: M }, () => max(RATIO_BITS));
+      const prices = Array.from({ length: M }, () => max(PRICE_BITS));
+      let widest = 0n;
+      for (const side of [Side.Long, Side.Short]) {
+        for (const d of [0n, BPS]) {
+          const s = {
+            salt: 1n,
+            cash: CASH_OFFSET - 1n,
+            markets: Array.from({ length: M }, () => ({ size: max(SIZE_BITS), side, cost: max(COST_BITS) })),
+          };
+          const { lhs, rhs } = boxSides(s, max(VALUE_BITS), prices, d, ratios);
+          expect(lhs >= 0n && rhs >= 0n, `M = ${M}`).to.equal(true);
+          widest = [widest, lhs, rhs].reduce((a, b) => (b > a ? b : a));
+        }
       }
+      expect(widest < 1n << 193n, `M = ${M}: widest side has ${widest.toString(2).length} bits`).to.equal(true);
     }
-    expect(widest < 1n << 195n).to.equal(true);
-    expect(1n << BigInt(MARGIN_BITS + 1) < FIELD_MODULUS).to.equal(true);
+    expect(MARGIN_BITS).to.be.at.least(193);
+    // a wrapped gap p - x (0 < x < 2^MARGIN_BITS) must not fit MARGIN_BITS bits
+    expect(FIELD_MODULUS - (1n << BigInt(MARGIN_BITS)) >= 1n << BigInt(MARGIN_BITS)).to.equal(true);
+  });
+
+  it("both sides of EquityCovers stay below 2^MARGIN_BITS at the widest inputs (M = 14)", () => {
+    const M = MAX_MARKETS;
+    // assets = V + (c + 2^127) + sum_long q P + sum_short K; liabilities = 2^127 + sum_long K + sum_short q P + amount
+    const qp = max(SIZE_BITS) * max(PRICE_BITS);
+    const widestTerm = qp > max(COST_BITS) ? qp : max(COST_BITS);
+    const assets = max(VALUE_BITS) + 2n * CASH_OFFSET + BigInt(M) * widestTerm;
+    const liabilities = CASH_OFFSET + BigInt(M) * widestTerm + (1n << 121n);
+    expect(assets < 1n << BigInt(MARGIN_BITS) && liabilities < 1n << BigInt(MARGIN_BITS)).to.equal(true);
   });
 
   it("rounding products (K dq, Kr q), fee products and packed words stay below p", () => {

@@ -35,7 +35,7 @@ describe("Certificate circuit (prove and respond: BoxMargin(d, pm))", function (
         const ok = build(s, value, d);
         const w = await c.accepts(ok.inputs);
         expect(w.slice(1, 5)).to.deep.equal(ok.publicSignals);
-        await c.rejects(build(s, value - 1n, d).inputs, { check: 4, template: "BoxMargin" });
+        await c.rejects(build(s, value - 1n, d).inputs, { check: 4, template: "BoundedLessEq" });
       });
     }
 

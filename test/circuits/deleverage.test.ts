@@ -66,7 +66,7 @@ describe("Deleverage circuit (private partial liquidation while challenged)", fu
         else low = mid;
       }
       await c.accepts(build(s, plan.reduce, { value: high }).inputs);
-      await c.rejects(build(s, plan.reduce, { value: high - 1n }).inputs, { check: 8, template: "BoxMargin" });
+      await c.rejects(build(s, plan.reduce, { value: high - 1n }).inputs, { check: 8, template: "BoundedLessEq" });
     });
 
     it("reduces several markets at once, with a box d > 0", async () => {
@@ -76,19 +76,49 @@ describe("Deleverage circuit (private partial liquidation while challenged)", fu
     });
   });
 
+  /** Inputs of `w` with the old state replaced by `s` (and C its commitment). */
+  const withOld = (inputs: Record<string, bigint | bigint[]>, s: AccountState) => ({
+    ...inputs,
+    commitment: hashFields(commitmentFields(s)),
+    salt: s.salt,
+    cash: s.cash,
+    size: s.markets.map((m) => m.size),
+    side: s.markets.map((m) => BigInt(m.side)),
+    cost: s.markets.map((m) => m.cost),
+  });
+
   describe("Check (1), (2), (3)", () => {
-    it("rejects cash 2^127 (Check (1))", async () => {
-      const w = build(mixedState(), [0n, 0n, 0n, 0n]);
-      await c.rejects({ ...w.inputs, cash: CASH_OFFSET }, { check: 1, template: "Num2Bits" });
+    it("rejects an old size of 2^96 (Check (1)): a short of size q cannot be opened as a long of q + 2^96", async () => {
+      // C packs q + s 2^96: the short (q = 1) and the long (q = 2^96 + 1) hash the same field
+      const short = state([{ size: 1n, side: Side.Short, cost: PRICES[0] }], 0n);
+      const w = build(short, [0n, 0n, 0n, 0n]);
+      const asLong = { ...w.inputs, size: [(1n << 96n) + 1n, 0n, 0n, 0n], side: [0n, 0n, 0n, 0n] };
+      expect(hashFields(commitmentFields(short))).to.equal(w.inputs.commitment);
+      await c.rejects({ ...asLong, reduce: [2n, 0n, 0n, 0n] }, { check: 1, template: "Num2Bits" });
     });
 
-    it("rejects salt 0 for a non-empty state (Check (2))", async () => {
-      const s: AccountState = { ...mixedState(), salt: 0n };
+    it("rejects a side that is not a bit (Check (1))", async () => {
       const w = build(mixedState(), [0n, 0n, 0n, 0n]);
-      await c.rejects(
-        { ...w.inputs, salt: 0n, commitment: hashFields(commitmentFields(s)) },
-        { check: 2, template: "SaltRule" },
-      );
+      const sides = (w.inputs.side as bigint[]).map((x, j) => (j === 0 ? 2n : x));
+      await c.rejects({ ...w.inputs, side: sides }, { check: 1 });
+    });
+
+    // The old cash, cost and salt rule hold by induction (docs/protocol-v2.md section 4, "Ranges by
+    // induction"): every stored C is the empty state or a C' that Update or Deleverage range-checked.
+    it("an old cash of 2^127 (opening its own C) is still refused, at the new cash range (Check (5))", async () => {
+      const w = build(mixedState(), [0n, 0n, 0n, 0n]);
+      const s: AccountState = { ...mixedState(), cash: CASH_OFFSET };
+      await c.rejects(withOld(w.inputs, s), { check: 5, template: "Num2Bits" });
+    });
+
+    it("the states it creates keep the induction's ranges: 0 <= K' <= K and q' < 2^96", async () => {
+      const s = mixedState();
+      const w = build(s, [UNIT, UNIT / 2n, 0n, 0n]);
+      await c.accepts(w.inputs);
+      w.result.next.markets.forEach((m, j) => {
+        expect(m.cost <= s.markets[j].cost && m.cost >= 0n).to.equal(true);
+        expect(m.size < 1n << 96n).to.equal(true);
+      });
     });
 
     it("rejects a nonzero unused bit in each word (w0 240, w1 220, w2 120) (Check (3))", async () => {
@@ -129,6 +159,36 @@ describe("Deleverage circuit (private partial liquidation while challenged)", fu
       await c.rejects({ ...w.inputs, costRemoved: [2n, 0n, 0n, 0n] }, { check: 4, template: "Num2Bits" });
     });
 
+    it("rejects dq = -1 on a market with no position (dq + 2^96 Kr = 0 there)", async () => {
+      const s = state([{ size: 0n, side: Side.Long, cost: 0n }], 0n, randomSalt());
+      const w = build(s, [0n, 0n, 0n, 0n]);
+      const next = {
+        ...w.result.next,
+        markets: w.result.next.markets.map((m, j) => (j === 0 ? { ...m, size: 1n } : m)),
+      };
+      await c.rejects(
+        { ...withNext(w.inputs, next), reduce: [P - 1n, 0n, 0n, 0n] },
+        { check: 4, template: "Deleverage" },
+      );
+    });
+
+    it("rejects a position with q > 0 and K = 0, whose dq >= 0 the rounding could not prove", async () => {
+      const s = state([{ size: 2n, side: Side.Long, cost: 7n }], 0n);
+      const w = build(s, [0n, 0n, 0n, 0n]);
+      const free = state([{ size: 2n, side: Side.Long, cost: 0n }], 0n, s.salt);
+      // with K = 0, dq = -1 would satisfy the rounding equation: the K != 0 constraint refuses it first
+      const next = {
+        ...w.result.next,
+        markets: w.result.next.markets.map((m, j) => (j === 0 ? { ...m, size: 3n, cost: 0n } : m)),
+      };
+      await c.rejects(
+        { ...withNext(withOld(w.inputs, free), next), reduce: [P - 1n, 0n, 0n, 0n] },
+        { check: 4, template: "Deleverage" },
+      );
+      await c.rejects(withOld(w.inputs, free), { check: 4, template: "Deleverage" });
+      expect(() => applyDeleverage(free, [0n, 0n, 0n, 0n], PRICES, FEE_BPS, randomSalt())).to.throw(/cost basis of 0/);
+    });
+
     it("rejects a removed cost on a market with no position", async () => {
       const s = state([{ size: 0n, side: Side.Long, cost: 5n }], 0n, randomSalt());
       const w = build(s, [0n, 0n, 0n, 0n]);
@@ -148,19 +208,9 @@ describe("Deleverage circuit (private partial liquidation while challenged)", fu
 
   describe("Check (5): realised PnL into cash", () => {
     it("rejects a reduction that pushes cash to 2^127", async () => {
-      const s = state([{ size: UNIT, side: Side.Long, cost: 0n }], CASH_OFFSET - 1n);
+      const s = state([{ size: UNIT, side: Side.Long, cost: 1n }], CASH_OFFSET - 1n);
       const w = build(mixedState(), [0n, 0n, 0n, 0n]);
-      const inputs = {
-        ...w.inputs,
-        commitment: hashFields(commitmentFields(s)),
-        salt: s.salt,
-        cash: s.cash,
-        size: s.markets.map((m) => m.size),
-        side: s.markets.map((m) => BigInt(m.side)),
-        cost: s.markets.map((m) => m.cost),
-        reduce: [UNIT, 0n, 0n, 0n],
-        costRemoved: [0n, 0n, 0n, 0n],
-      };
+      const inputs = { ...withOld(w.inputs, s), reduce: [UNIT, 0n, 0n, 0n], costRemoved: [1n, 0n, 0n, 0n] };
       await c.rejects(inputs, { check: 5, template: "Num2Bits" });
     });
 

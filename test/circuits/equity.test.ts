@@ -34,7 +34,7 @@ describe("Equity circuit (claim at the liquidation's prices, with cash)", functi
     const ok = build(s, most);
     const w = await c.accepts(ok.inputs);
     expect(w.slice(1, 6)).to.deep.equal(ok.publicSignals);
-    await c.rejects(build(s, most + 1n).inputs, { check: 4, template: "EquityCovers" });
+    await c.rejects(build(s, most + 1n).inputs, { check: 4, template: "BoundedLessEq" });
   });
 
   it("accepts a rounded claim (2 significant digits) below E - penalty", async () => {

@@ -33,7 +33,7 @@ describe("Circuit test harness: rejects() is strict", function () {
   }
 
   it("passes when the named check refuses", async () => {
-    await c.rejects(insolvent().inputs, { check: 4, template: "BoxMargin" });
+    await c.rejects(insolvent().inputs, { check: 4, template: "BoundedLessEq" });
   });
 
   it("fails when another check refuses", async () => {

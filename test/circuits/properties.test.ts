@@ -208,7 +208,7 @@ describe("Property tests against the reference model (with cash)", function () {
             const v = pick(choice, () => boxShortfall(s, 0n, p, d, pm));
             const inputs = certificateInputs(s, { value: v, d, prices: p, pm, context: ctx(Domain.Prove) }).inputs;
             if (boxMargin(s, v, p, d, pm)) await cert.accepts(inputs);
-            else await cert.rejects(inputs, { check: 4, template: "BoxMargin" });
+            else await cert.rejects(inputs, { check: 4, template: "BoundedLessEq" });
           },
         ),
         { numRuns: 20 },
@@ -311,7 +311,7 @@ describe("Property tests against the reference model (with cash)", function () {
               newSalt: 9n,
             }).inputs;
             if (boxMargin(r.next, v, PRICES, d, pm)) await deleverage.accepts(inputs);
-            else await deleverage.rejects(inputs, { check: 8, template: "BoxMargin" });
+            else await deleverage.rejects(inputs, { check: 8, template: "BoundedLessEq" });
           },
         ),
         { numRuns: 15 },

@@ -82,7 +82,7 @@ describe("Update circuit (one private state transition, cash and settlement)", f
       const ok = build(emptyState(), t, { value });
       const w = await c.accepts(ok.inputs);
       expect(w.slice(1, 7)).to.deep.equal(ok.publicSignals);
-      await c.rejects(build(emptyState(), t, { value: value - 1n }).inputs, { check: 10, template: "BoxMargin" });
+      await c.rejects(build(emptyState(), t, { value: value - 1n }).inputs, { check: 10, template: "BoundedLessEq" });
     });
 
     it("reduces a winning long: the realised PnL goes into cash, nothing is public", async () => {
@@ -347,7 +347,7 @@ describe("Update circuit (one private state transition, cash and settlement)", f
       const d = 300n;
       const value = boundaryValue(next, PRICES, MM, d);
       await c.accepts(build(s, t, { d, value }).inputs);
-      await c.rejects(build(s, t, { d, value: value - 1n }).inputs, { check: 11, template: "BoxMargin" });
+      await c.rejects(build(s, t, { d, value: value - 1n }).inputs, { check: 11, template: "BoundedLessEq" });
     });
 
     it("rejects d out of range (BPS + 1)", async () => {
