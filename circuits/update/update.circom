@@ -54,14 +54,20 @@ template Update(M) {
     signal input tradeSize;
     signal input costRemoved;
 
-    // Check (1): ranges of the old state (|c| <= 2^127, q < 2^96, side in {0, 1}, K < 2^156)
-    component range = StateRange(M);
-    range.cash <== cash;
-    range.size <== size;
-    range.side <== side;
-    range.cost <== cost;
+    // Check (1): ranges of the old sizes and sides (q < 2^96, side in {0, 1}), so that each packed field
+    // q_j + s_j 2^96 of C decomposes uniquely. NOTE: the old cash and cost are not range-checked here: the
+    // registry stores only the empty state and the C' of verified Update and Deleverage proofs, and both
+    // range-check every state they create (|c| <= 2^127, K < 2^156), so by the binding of Poseidon the
+    // opening of C has those ranges (docs/protocol-v2.md section 4, "Ranges by induction")
+    component sizeRange[M];
+    for (var j = 0; j < M; j++) {
+        sizeRange[j] = RangeCheck(SIZE_BITS());
+        sizeRange[j].in <== size[j];
+        side[j] * (side[j] - 1) === 0;
+    }
 
-    // Check (2): the old state opens C, and salt 0 is only the empty state
+    // Check (2): the old state opens C (its salt rule holds by the same induction: the empty state has
+    // salt 0, every created state has salt != 0)
     component opening = StateCommitment(M);
     opening.salt <== salt;
     opening.cash <== cash;
@@ -69,12 +75,6 @@ template Update(M) {
     opening.side <== side;
     opening.cost <== cost;
     opening.commitment === commitment;
-    component saltRule = SaltRule(M);
-    saltRule.salt <== salt;
-    saltRule.cash <== cash;
-    saltRule.size <== size;
-    saltRule.side <== side;
-    saltRule.cost <== cost;
 
     // Check (3): the words decompose (V' 120 bits, s + 2^127 128, withdrawing 1, d 14, minValue 40,
     // P_j 64, mm_j, im_j, pm_j 14; unused bits 0)
