@@ -17,31 +17,6 @@ template RangeCheck(n) {
 }
 
 /*
- * SafeLessThan(n)
- * Inputs:        in[2]
- * Outputs:       out = 1 if in[0] < in[1], else 0
- * Parameters:    n, the bit width of both operands (n <= 251)
- * Functionality: zk-kit's SafeLessThan: both operands go through Num2Bits(n), so a value that wrapped
- *                around the field (or exceeds n bits) cannot satisfy it; then in[0] + 2^n - in[1] in
- *                n + 1 bits, whose top bit is 0 exactly when in[0] < in[1].
- * Notes:         callers constrain `out === 1` (never leave it for the prover to choose).
- */
-template SafeLessThan(n) {
-    assert(n <= 251);
-    signal input in[2];
-    signal output out;
-
-    component a = Num2Bits(n);
-    a.in <== in[0];
-    component b = Num2Bits(n);
-    b.in <== in[1];
-
-    component diff = Num2Bits(n + 1);
-    diff.in <== in[0] + (1 << n) - in[1];
-    out <== 1 - diff.out[n];
-}
-
-/*
  * SafeLessEqThan(n)
  * Inputs:        in[2]
  * Outputs:       out = 1 if in[0] <= in[1], else 0
@@ -74,8 +49,8 @@ template SafeLessEqThan(n) {
  *                through Num2Bits(n), so neither may wrap around the field (both are then in [0, 2^n) and
  *                sum to in[1] - 1 < p).
  * Notes:         NOTE: the caller guarantees 1 <= in[1] <= 2^n (a range-checked size plus a 0/1 flag); this
- *                is SafeLessThan without the range check of an operand already known to be in range, and
- *                it is a constraint, not an output the prover could set.
+ *                is a strict comparison without the range check of an operand already known to be in
+ *                range, and it is a constraint, not an output the prover could set.
  */
 template BoundedLessThan(n) {
     assert(n <= 252);

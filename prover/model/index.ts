@@ -33,7 +33,7 @@
  *   claimable(state, V, prices, penalty), roundClaim(amount, digits = 2)
  * Circuit inputs (inputs.ts): inputs and public signals of each statement
  *   updateInputs(state, UpdateParams), certificateInputs(state, CertificateParams),
- *   deleverageInputs(state, DeleverageParams), equityInputs(state, EquityParams)
+ *   deleverageInputs(state, DeleverageParams), equityInputs(state, EquityParams), openingInputs(state)
  */
 export * from "./constants";
 export * from "./context";

@@ -19,7 +19,8 @@ export interface Statement {
   readonly words: bigint[];
 }
 
-function opening(state: AccountState): CircuitInputs {
+/** The private opening (salt, cash, size, side, cost) every statement takes for the state of C. */
+export function openingInputs(state: AccountState): CircuitInputs {
   return {
     salt: state.salt,
     cash: signedToField(state.cash),
@@ -90,7 +91,7 @@ export function updateInputs(state: AccountState, p: UpdateParams): UpdateStatem
     newCommitment,
     context: p.context,
     word: words,
-    ...opening(state),
+    ...openingInputs(state),
     newSalt: p.newSalt,
     select,
     increase: t.kind === "increase" ? 1n : 0n,
@@ -120,7 +121,7 @@ export function certificateInputs(state: AccountState, p: CertificateParams): St
   const words = packCertificate({ value: p.value, d: p.d, prices: p.prices, pm: p.pm });
   const c = commitment(state);
   return {
-    inputs: { commitment: c, context: p.context, word: words, ...opening(state) },
+    inputs: { commitment: c, context: p.context, word: words, ...openingInputs(state) },
     publicSignals: [c, p.context, ...words],
     words,
   };
@@ -167,7 +168,7 @@ export function deleverageInputs(state: AccountState, p: DeleverageParams): Dele
       newCommitment,
       context: p.context,
       word: words,
-      ...opening(state),
+      ...openingInputs(state),
       newSalt: p.newSalt,
       reduce: [...p.reduce],
       costRemoved: [...result.costRemoved],
@@ -196,7 +197,7 @@ export function equityInputs(state: AccountState, p: EquityParams): Statement {
   const words = packEquity({ value: p.value, claimed: p.claimed, penalty: p.penalty, prices: p.prices });
   const c = commitment(state);
   return {
-    inputs: { commitment: c, context: p.context, word: words, ...opening(state) },
+    inputs: { commitment: c, context: p.context, word: words, ...openingInputs(state) },
     publicSignals: [c, p.context, ...words],
     words,
   };

@@ -14,7 +14,20 @@ import {
   planDeleverage,
 } from "../../prover/model";
 import { CircuitTester } from "../helpers/circuit";
-import { MM, P, PRICES, QUOTE, UNIT, ctx, mixedState, randomSalt, setWordBit, state } from "./fixtures";
+import {
+  MM,
+  P,
+  PRICES,
+  QUOTE,
+  UNIT,
+  ctx,
+  mixedState,
+  randomSalt,
+  setWordBit,
+  state,
+  withMarket,
+  withOld,
+} from "./fixtures";
 
 describe("Deleverage circuit (private partial liquidation while challenged)", function () {
   let c: CircuitTester;
@@ -76,17 +89,6 @@ describe("Deleverage circuit (private partial liquidation while challenged)", fu
     });
   });
 
-  /** Inputs of `w` with the old state replaced by `s` (and C its commitment). */
-  const withOld = (inputs: Record<string, bigint | bigint[]>, s: AccountState) => ({
-    ...inputs,
-    commitment: hashFields(commitmentFields(s)),
-    salt: s.salt,
-    cash: s.cash,
-    size: s.markets.map((m) => m.size),
-    side: s.markets.map((m) => BigInt(m.side)),
-    cost: s.markets.map((m) => m.cost),
-  });
-
   describe("Check (1), (2), (3)", () => {
     it("rejects an old size of 2^96 (Check (1)): a short of size q cannot be opened as a long of q + 2^96", async () => {
       // C packs q + s 2^96: the short (q = 1) and the long (q = 2^96 + 1) hash the same field
@@ -144,7 +146,7 @@ describe("Deleverage circuit (private partial liquidation while challenged)", fu
       const s = mixedState();
       const w = build(s, [0n, 0n, 0n, 0n]);
       const grown = applyDeleverage(s, [0n, 0n, 0n, 0n], PRICES, FEE_BPS, w.inputs.newSalt as bigint).next;
-      const next = { ...grown, markets: grown.markets.map((m, j) => (j === 0 ? { ...m, size: m.size + 1n } : m)) };
+      const next = withMarket(grown, 0, { size: grown.markets[0].size + 1n });
       await c.rejects(
         { ...withNext(w.inputs, next), reduce: [P - 1n, 0n, 0n, 0n] },
         { check: 4, template: "Num2Bits" },
@@ -162,10 +164,7 @@ describe("Deleverage circuit (private partial liquidation while challenged)", fu
     it("rejects dq = -1 on a market with no position (dq + 2^96 Kr = 0 there)", async () => {
       const s = state([{ size: 0n, side: Side.Long, cost: 0n }], 0n, randomSalt());
       const w = build(s, [0n, 0n, 0n, 0n]);
-      const next = {
-        ...w.result.next,
-        markets: w.result.next.markets.map((m, j) => (j === 0 ? { ...m, size: 1n } : m)),
-      };
+      const next = withMarket(w.result.next, 0, { size: 1n });
       await c.rejects(
         { ...withNext(w.inputs, next), reduce: [P - 1n, 0n, 0n, 0n] },
         { check: 4, template: "Deleverage" },
@@ -177,10 +176,7 @@ describe("Deleverage circuit (private partial liquidation while challenged)", fu
       const w = build(s, [0n, 0n, 0n, 0n]);
       const free = state([{ size: 2n, side: Side.Long, cost: 0n }], 0n, s.salt);
       // with K = 0, dq = -1 would satisfy the rounding equation: the K != 0 constraint refuses it first
-      const next = {
-        ...w.result.next,
-        markets: w.result.next.markets.map((m, j) => (j === 0 ? { ...m, size: 3n, cost: 0n } : m)),
-      };
+      const next = withMarket(w.result.next, 0, { size: 3n, cost: 0n });
       await c.rejects(
         { ...withNext(withOld(w.inputs, free), next), reduce: [P - 1n, 0n, 0n, 0n] },
         { check: 4, template: "Deleverage" },
@@ -198,10 +194,7 @@ describe("Deleverage circuit (private partial liquidation while challenged)", fu
     it("a C' with a flipped side does not open (refused at Check (7))", async () => {
       const s = mixedState();
       const w = build(s, [UNIT, 0n, 0n, 0n]);
-      const next = {
-        ...w.result.next,
-        markets: w.result.next.markets.map((m, j) => (j === 0 ? { ...m, side: Side.Short } : m)),
-      };
+      const next = withMarket(w.result.next, 0, { side: Side.Short });
       await c.rejects(withNext(w.inputs, next), { check: 7 });
     });
   });

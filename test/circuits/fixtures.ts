@@ -2,12 +2,16 @@
 import { randomBytes } from "node:crypto";
 import {
   type AccountState,
+  type CircuitInputs,
   Domain,
   FIELD_MODULUS,
   type MarketPosition,
   Side,
   boxShortfall,
+  commitmentFields,
   contextOf,
+  hashFields,
+  openingInputs,
 } from "../../prover/model";
 
 export const M = 4;
@@ -61,4 +65,17 @@ export function boundaryValue(s: AccountState, prices: readonly bigint[], ratios
 /** Sets bit `bit` of public word `i` of a statement's inputs. */
 export function setWordBit(words: readonly bigint[], i: number, bit: number): bigint[] {
   return words.map((w, k) => (k === i ? w | (1n << BigInt(bit)) : w));
+}
+
+/**
+ * Inputs `inputs` with the old state replaced by `s` and C its commitment: a witness for a state the tests
+ * commit to directly (hashFields, not commitment(), which refuses out-of-range states).
+ */
+export function withOld(inputs: CircuitInputs, s: AccountState): CircuitInputs {
+  return { ...inputs, ...openingInputs(s), commitment: hashFields(commitmentFields(s)) };
+}
+
+/** `s` with market j changed. */
+export function withMarket(s: AccountState, j: number, change: Partial<MarketPosition>): AccountState {
+  return { ...s, markets: s.markets.map((m, k) => (k === j ? { ...m, ...change } : m)) };
 }

@@ -33,6 +33,7 @@ import {
   randomSalt,
   setWordBit,
   state,
+  withOld,
 } from "./fixtures";
 
 describe("Update circuit (one private state transition, cash and settlement)", function () {
@@ -132,17 +133,6 @@ describe("Update circuit (one private state transition, cash and settlement)", f
   });
 
   describe("Check (1) and (2): the old sizes and sides are in range, the old state opens C", () => {
-    /** Inputs of `w` with the old state replaced by `s` (and C its commitment). */
-    const withOld = (inputs: Record<string, bigint | bigint[]>, s: AccountState) => ({
-      ...inputs,
-      commitment: hashFields(commitmentFields(s)),
-      salt: s.salt,
-      cash: s.cash,
-      size: s.markets.map((m) => m.size),
-      side: s.markets.map((m) => BigInt(m.side)),
-      cost: s.markets.map((m) => m.cost),
-    });
-
     // The old cash, cost and salt rule hold by induction (docs/protocol-v2.md section 4, "Ranges by
     // induction"); an out-of-range old cash that opens its own C is still refused, by the new cash's range
     it("an old cash of 2^127 or -2^127 - 1 (opening its own C) is refused at the new cash range (Check (8))", async () => {
